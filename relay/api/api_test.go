@@ -1,0 +1,181 @@
+package api
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/sotto-im/sotto/handle"
+)
+
+func TestFrameRoundTrip(t *testing.T) {
+	id := NewEnvelopeID()
+	sender := DeviceID{1, 2, 3}
+	to := DeviceID{9}
+	tok := bytes.Repeat([]byte{7}, DeliveryTokenSize)
+	cases := []struct {
+		name string
+		b    []byte
+		chk  func(Frame) bool
+	}{
+		{"envelope", AppendEnvelope(nil, 42, id, 1234, nil, []byte("body")), func(f Frame) bool {
+			return f.Type == FrameEnvelope && f.Seq == 42 && f.ID == id && f.SentAtMillis == 1234 && f.Sender == nil && string(f.Body) == "body"
+		}},
+		{"envelope+sender", AppendEnvelope(nil, 1, id, -5, &sender, nil), func(f Frame) bool {
+			return f.Sender != nil && *f.Sender == sender && len(f.Body) == 0 && f.SentAtMillis == -5
+		}},
+		{"send_result", AppendSendResult(nil, 7, 99, id), func(f Frame) bool {
+			return f.Type == FrameSendResult && f.Req == 7 && f.Seq == 99 && f.ID == id
+		}},
+		{"error", AppendError(nil, 3, Errorf(CodeRateLimited, "slow down")), func(f Frame) bool {
+			return f.Type == FrameError && f.Req == 3 && f.Err.Code == CodeRateLimited && f.Err.Status == 429
+		}},
+		{"ack", AppendAck(nil, 1<<40), func(f Frame) bool { return f.Type == FrameAck && f.Seq == 1<<40 }},
+		{"send sealed", AppendSend(nil, 5, to, tok, []byte("x")), func(f Frame) bool {
+			return f.Type == FrameSend && f.Req == 5 && f.Recipient == to && bytes.Equal(f.DeliveryToken, tok) && string(f.Body) == "x"
+		}},
+		{"send auth", AppendSend(nil, 6, to, nil, []byte("y")), func(f Frame) bool {
+			return f.DeliveryToken == nil && string(f.Body) == "y"
+		}},
+	}
+	for _, c := range cases {
+		f, err := DecodeFrame(c.b)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if !c.chk(f) {
+			t.Errorf("%s: decoded %+v", c.name, f)
+		}
+	}
+}
+
+func TestFrameGarbage(t *testing.T) {
+	bad := [][]byte{
+		nil, {1}, {2, 10, 0, 0, 0, 0, 0, 0, 0, 1}, {1, 99}, {1, 10, 0, 0}, append(AppendAck(nil, 1), 0),
+		{1, 3, 0, 0, 0, 0, '{'}, {1, 3, 0, 0, 0, 0, '{', '}'},
+		{1, 11, 0, 0, 0, 1}, append(AppendSend(nil, 1, DeviceID{}, nil, nil)[:22:22], 0x80),
+		AppendSend(nil, 1, DeviceID{}, []byte{1, 2}, nil)[:25],
+		append(AppendEnvelope(nil, 1, EnvelopeID{}, 0, nil, nil), make([]byte, MaxEnvelope+1)...),
+	}
+	for i, b := range bad {
+		if _, err := DecodeFrame(b); !errors.Is(err, ErrFrame) {
+			t.Errorf("case %d: got %v, want ErrFrame", i, err)
+		}
+	}
+}
+
+func FuzzDecodeFrame(f *testing.F) {
+	f.Add(AppendEnvelope(nil, 1, EnvelopeID{1}, 2, &DeviceID{3}, []byte("hi")))
+	f.Add(AppendSend(nil, 1, DeviceID{2}, make([]byte, 32), []byte("b")))
+	f.Add(AppendError(nil, 1, Errorf(CodeInternal, "x")))
+	f.Add(AppendAck(nil, 5))
+	f.Add(AppendSendResult(nil, 1, 2, EnvelopeID{}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fr, err := DecodeFrame(b)
+		if err != nil {
+			return
+		}
+		// Re-encoding a decoded frame yields a frame that decodes the same.
+		var re []byte
+		switch fr.Type {
+		case FrameEnvelope:
+			re = AppendEnvelope(nil, fr.Seq, fr.ID, fr.SentAtMillis, fr.Sender, fr.Body)
+		case FrameAck:
+			re = AppendAck(nil, fr.Seq)
+		case FrameSendResult:
+			re = AppendSendResult(nil, fr.Req, fr.Seq, fr.ID)
+		case FrameSend:
+			re = AppendSend(nil, fr.Req, fr.Recipient, fr.DeliveryToken, fr.Body)
+		default:
+			return
+		}
+		if !bytes.Equal(re, b) {
+			t.Fatalf("re-encoding differs:\n%x\n%x", re, b)
+		}
+	})
+}
+
+func TestDecodeJSON(t *testing.T) {
+	var v AuthChallengeRequest
+	if err := DecodeJSON(strings.NewReader(`{"device_id":"`+strings.Repeat("ab", 16)+`"}`), 100, &v); err != nil {
+		t.Fatal(err)
+	}
+	for in, code := range map[string]Code{
+		`{"device_id":"zz"}`: CodeBadRequest,
+		`{"device_id":1}`:    CodeBadRequest,
+		`{"other":1}`:        CodeBadRequest,
+		`{} {}`:              CodeBadRequest,
+		`{`:                  CodeBadRequest,
+		`{"device_id":"` + strings.Repeat("a", 200) + `"}`: CodeTooLarge,
+	} {
+		err := DecodeJSON(strings.NewReader(in), 100, &v)
+		if !HasCode(err, code) {
+			t.Errorf("%.30q: got %v, want %s", in, err, code)
+		}
+	}
+}
+
+func FuzzDecodeJSONRegister(f *testing.F) {
+	f.Add(`{"handle":"alice","nonce":1,"challenge":"AAAA"}`)
+	f.Add(`{"signed_prekey":{"id":1,"key":"AA=="}}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		var r RegisterRequest
+		err := DecodeJSON(strings.NewReader(s), MaxJSONBody, &r)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Code == "" {
+				t.Fatalf("untyped error %v", err)
+			}
+		}
+	})
+}
+
+func TestPow(t *testing.T) {
+	p := PowParams{Bits: 4, MemoryKiB: 8, Time: 1}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ch := []byte("challenge-challenge-challenge-32")
+	h := handle.MustParse("alice").Hash()
+	n, ok := SolvePow(p, ch, h, nil)
+	if !ok || !PowOK(p, ch, h, n) {
+		t.Fatal("no solution")
+	}
+	// A solution is bound to the handle and the challenge: with 4 bits the
+	// chance that it also solves for another one is 1/16 each; try several.
+	other := 0
+	for _, s := range []string{"bob", "carol", "dave", "erin", "frank", "grace"} {
+		if PowOK(p, ch, handle.MustParse(s).Hash(), n) {
+			other++
+		}
+	}
+	if other == 6 {
+		t.Fatal("solution not bound to the handle")
+	}
+	for _, bad := range []PowParams{{Bits: -1, MemoryKiB: 8, Time: 1}, {Bits: 25, MemoryKiB: 8, Time: 1}, {Bits: 1, MemoryKiB: 1, Time: 1}, {Bits: 1, MemoryKiB: 8, Time: 0}} {
+		if bad.Validate() == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+	if leadingZeroBits([]byte{0, 0x10}) != 11 || leadingZeroBits([]byte{0xff}) != 0 || leadingZeroBits([]byte{0, 0}) != 16 {
+		t.Fatal("leadingZeroBits")
+	}
+}
+
+func TestDeviceID(t *testing.T) {
+	pub, _, _ := ed25519.GenerateKey(nil)
+	id := DeviceIDFromKey(pub)
+	p, err := ParseDeviceID(id.String())
+	if err != nil || p != id {
+		t.Fatal("round trip")
+	}
+	if _, err := ParseDeviceID("xyz"); !errors.Is(err, ErrBadID) {
+		t.Fatal("bad id accepted")
+	}
+	if !errors.Is(Errorf(CodeNotFound, "a"), &Error{Code: CodeNotFound}) || errors.Is(Errorf(CodeNotFound, "a"), &Error{Code: CodeInternal}) {
+		t.Fatal("Error.Is")
+	}
+}
