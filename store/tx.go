@@ -1,0 +1,51 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// afterCommit collects work that must only happen once a transaction has
+// committed: removing attachment files, waking the expiry timer.
+type afterCommit struct {
+	files []string // attachment file ids to shred
+	wake  bool
+}
+
+// write runs fn in one write transaction. Writers are serialised by wmu.
+func (p *Profile) write(ctx context.Context, what string, fn func(tx *sql.Tx, ac *afterCommit) error) error {
+	if err := p.check(); err != nil {
+		return err
+	}
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
+	tx, err := p.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer tx.Rollback()
+	var ac afterCommit
+	if err := fn(tx, &ac); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: commit: %w", what, err)
+	}
+	p.runAfterCommit(&ac)
+	return nil
+}
+
+func (p *Profile) runAfterCommit(ac *afterCommit) {
+	for _, f := range ac.files {
+		// A file that cannot be removed now is an orphan that the sweep on
+		// the next open removes; its key is already gone with its row.
+		_ = shredFile(attachmentPath(p.dir, f))
+	}
+	if ac.wake {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+	}
+}
