@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -162,6 +163,9 @@ func (p *Profile) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 	}
 	for _, id := range ids {
 		m, err := p.Message(ctx, MessageID(id))
+		if errors.Is(err, ErrNotFound) {
+			continue // deleted or expired since the query ran
+		}
 		if err != nil {
 			return SearchResult{}, fmt.Errorf("search: %w", err)
 		}
