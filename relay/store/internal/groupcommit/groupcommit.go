@@ -1,0 +1,168 @@
+// Package groupcommit batches concurrent write requests into one
+// transaction: the first request opens a window of at most Window, every
+// request arriving within it (up to MaxBatch) joins, then the batch is
+// committed once and every caller is answered only after that commit.
+package groupcommit
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// ErrClosed is returned for requests after Close.
+var ErrClosed = errors.New("groupcommit: closed")
+
+// Request is one queued write. Commit fills Result and Err for each.
+type Request[T any, R any] struct {
+	Ctx    context.Context
+	In     T
+	Result R
+	Err    error
+	done   chan struct{}
+}
+
+// Committer runs one batch in one transaction. It sets each request's
+// Result or Err; if it returns an error, every request without its own Err
+// gets that error (nothing of the batch was committed).
+type Committer[T any, R any] func(batch []*Request[T, R]) error
+
+// Writer is a group-commit queue.
+type Writer[T any, R any] struct {
+	commit   Committer[T, R]
+	window   time.Duration
+	maxBatch int
+	in       chan *Request[T, R]
+	quit     chan struct{}
+	wg       sync.WaitGroup
+	pool     sync.Pool
+	// mu guards closed: Do holds it shared while queueing so that Close,
+	// which takes it exclusively, knows no request can arrive after it.
+	mu     sync.RWMutex
+	closed bool
+}
+
+// New starts a writer. window ≤ 0 means "commit what has queued, no
+// waiting".
+func New[T any, R any](commit Committer[T, R], window time.Duration, maxBatch int) *Writer[T, R] {
+	if maxBatch < 1 {
+		maxBatch = 1
+	}
+	w := &Writer[T, R]{commit: commit, window: window, maxBatch: maxBatch,
+		in: make(chan *Request[T, R], 4*maxBatch), quit: make(chan struct{})}
+	w.pool.New = func() any { return &Request[T, R]{done: make(chan struct{}, 1)} }
+	w.wg.Add(1)
+	go w.loop()
+	return w
+}
+
+// Do queues in and waits for its commit.
+func (w *Writer[T, R]) Do(ctx context.Context, in T) (R, error) {
+	var zero R
+	r := w.pool.Get().(*Request[T, R])
+	r.Ctx, r.In, r.Result, r.Err = ctx, in, zero, nil
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return zero, ErrClosed
+	}
+	select {
+	case w.in <- r:
+		w.mu.RUnlock()
+	case <-ctx.Done():
+		w.mu.RUnlock()
+		return zero, ctx.Err()
+	}
+	// Once queued, wait for the outcome even if ctx ends: the write may
+	// commit and the request must not be reused while the writer holds it.
+	<-r.done
+	res, err := r.Result, r.Err
+	var zt T
+	r.In, r.Ctx = zt, nil
+	w.pool.Put(r)
+	return res, err
+}
+
+func (w *Writer[T, R]) loop() {
+	defer w.wg.Done()
+	batch := make([]*Request[T, R], 0, w.maxBatch)
+	var timer *time.Timer
+	for {
+		batch = batch[:0]
+		select {
+		case r := <-w.in:
+			batch = append(batch, r)
+		case <-w.quit:
+			w.drainClosed()
+			return
+		}
+		if w.window > 0 {
+			if timer == nil {
+				timer = time.NewTimer(w.window)
+			} else {
+				timer.Reset(w.window)
+			}
+		collect:
+			for len(batch) < w.maxBatch {
+				select {
+				case r := <-w.in:
+					batch = append(batch, r)
+				case <-timer.C:
+					break collect
+				}
+			}
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
+				}
+			}
+		} else {
+		drain:
+			for len(batch) < w.maxBatch {
+				select {
+				case r := <-w.in:
+					batch = append(batch, r)
+				default:
+					break drain
+				}
+			}
+		}
+		w.run(batch)
+	}
+}
+
+func (w *Writer[T, R]) run(batch []*Request[T, R]) {
+	err := w.commit(batch)
+	for _, r := range batch {
+		if err != nil && r.Err == nil {
+			r.Err = err
+		}
+		r.done <- struct{}{}
+	}
+}
+
+func (w *Writer[T, R]) drainClosed() {
+	for {
+		select {
+		case r := <-w.in:
+			r.Err = ErrClosed
+			r.done <- struct{}{}
+		default:
+			return
+		}
+	}
+}
+
+// Close stops the writer after the batch in progress; queued requests get
+// ErrClosed.
+func (w *Writer[T, R]) Close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.quit)
+	}
+	w.mu.Unlock()
+	w.wg.Wait()
+}

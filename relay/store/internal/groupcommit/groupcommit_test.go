@@ -1,0 +1,76 @@
+package groupcommit
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestBatchesAndAnswersAfterCommit(t *testing.T) {
+	var batches, committed atomic.Int64
+	var mu sync.Mutex
+	seen := map[int]bool{}
+	w := New(func(b []*Request[int, int]) error {
+		batches.Add(1)
+		time.Sleep(time.Millisecond) // a "flush"
+		mu.Lock()
+		for _, r := range b {
+			if r.In < 0 {
+				r.Err = errors.New("negative")
+				continue
+			}
+			seen[r.In] = true
+			r.Result = r.In * 2
+		}
+		mu.Unlock()
+		committed.Add(int64(len(b)))
+		return nil
+	}, 2*time.Millisecond, 64)
+	defer w.Close()
+	var wg sync.WaitGroup
+	const n = 500
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, err := w.Do(context.Background(), i)
+			if err != nil || got != 2*i {
+				t.Errorf("Do(%d) = %d, %v", i, got, err)
+			}
+			mu.Lock()
+			ok := seen[i]
+			mu.Unlock()
+			if !ok {
+				t.Errorf("answered %d before its commit", i)
+			}
+		}()
+	}
+	wg.Wait()
+	if _, err := w.Do(context.Background(), -1); err == nil {
+		t.Fatal("per-request error lost")
+	}
+	if b := batches.Load(); b >= n/2 {
+		t.Fatalf("%d batches for %d requests: not grouping", b, n)
+	}
+	t.Logf("%d requests in %d batches", n, batches.Load())
+}
+
+func TestCommitErrorReachesAll(t *testing.T) {
+	w := New(func(b []*Request[int, int]) error { return errors.New("disk full") }, 0, 8)
+	defer w.Close()
+	if _, err := w.Do(context.Background(), 1); err == nil || err.Error() != "disk full" {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestClose(t *testing.T) {
+	w := New(func(b []*Request[int, int]) error { return nil }, time.Millisecond, 8)
+	w.Close()
+	w.Close()
+	if _, err := w.Do(context.Background(), 1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("after Close: %v", err)
+	}
+}

@@ -1,0 +1,663 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/sotto-im/sotto/handle"
+	"github.com/sotto-im/sotto/relay/api"
+	"github.com/sotto-im/sotto/relay/store"
+	"github.com/sotto-im/sotto/relay/store/internal/groupcommit"
+)
+
+// Options tune the store; the zero value is the default.
+type Options struct {
+	// Window is the group-commit window (default 2 ms; negative: none).
+	Window time.Duration
+	// MaxBatch bounds one group commit (default 1024).
+	MaxBatch int
+	// Readers is the size of the read pool (default 4).
+	Readers int
+}
+
+// Store implements store.Store on one SQLite file.
+type Store struct {
+	w, r   *sql.DB
+	writer *groupcommit.Writer[op, uint64]
+
+	stSeq, stIns, stAck *sql.Stmt
+
+	mu   sync.Mutex
+	subs map[int]func(api.Addr)
+	next int
+}
+
+var _ store.Store = (*Store)(nil)
+
+type opKind uint8
+
+const (
+	opEnqueue opKind = iota + 1
+	opAck
+)
+
+type op struct {
+	kind opKind
+	env  store.Envelope
+	addr api.Addr
+	upTo uint64
+}
+
+// Open opens (creating if needed) the database at path and migrates it.
+func Open(ctx context.Context, path string, o Options) (*Store, error) {
+	if o.Window == 0 {
+		o.Window = 2 * time.Millisecond
+	}
+	if o.MaxBatch == 0 {
+		o.MaxBatch = 1024
+	}
+	if o.Readers == 0 {
+		o.Readers = 4
+	}
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, errors.New("sqlite: bad path")
+	}
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	s := &Store{w: w, subs: map[int]func(api.Addr){}}
+	if err := s.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open readers: %w", err)
+	}
+	r.SetMaxOpenConns(o.Readers)
+	r.SetMaxIdleConns(o.Readers)
+	s.r = r
+	for _, p := range []struct {
+		st **sql.Stmt
+		q  string
+	}{
+		{&s.stSeq, `UPDATE devices SET last_seq = last_seq + 1 WHERE addr = ? RETURNING last_seq`},
+		{&s.stIns, `INSERT INTO envelopes(addr, seq, id, sender, sent_at, expires, body) VALUES (?, ?, ?, ?, ?, ?, ?)`},
+		{&s.stAck, `DELETE FROM envelopes WHERE addr = ? AND seq <= ?`},
+	} {
+		if *p.st, err = w.PrepareContext(ctx, p.q); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("sqlite: prepare: %w", err)
+		}
+	}
+	s.writer = groupcommit.New(s.commit, o.Window, o.MaxBatch)
+	return s, nil
+}
+
+// migrations are applied in order; PRAGMA user_version records how many.
+var migrations = []string{
+	`CREATE TABLE accounts (
+		handle_hash   BLOB PRIMARY KEY,
+		skeleton_hash BLOB NOT NULL UNIQUE,
+		identity_key  BLOB NOT NULL,
+		created       INTEGER NOT NULL
+	);
+	CREATE TABLE devices (
+		addr                BLOB PRIMARY KEY,
+		handle_hash         BLOB NOT NULL REFERENCES accounts(handle_hash),
+		certificate         BLOB NOT NULL,
+		delivery_token_hash BLOB,
+		last_seq            INTEGER NOT NULL DEFAULT 0,
+		created             INTEGER NOT NULL
+	);
+	CREATE INDEX devices_by_handle ON devices(handle_hash);
+	CREATE TABLE prekeys (
+		addr BLOB NOT NULL REFERENCES devices(addr),
+		kind INTEGER NOT NULL,
+		id   INTEGER NOT NULL,
+		data BLOB NOT NULL,
+		PRIMARY KEY (addr, kind, id)
+	);
+	CREATE TABLE challenges (
+		value   BLOB PRIMARY KEY,
+		purpose INTEGER NOT NULL,
+		addr    BLOB,
+		expires INTEGER NOT NULL
+	);
+	CREATE TABLE envelopes (
+		addr    BLOB NOT NULL,
+		seq     INTEGER NOT NULL,
+		id      BLOB NOT NULL,
+		sender  BLOB,
+		sent_at INTEGER NOT NULL,
+		expires INTEGER NOT NULL,
+		body    BLOB NOT NULL,
+		PRIMARY KEY (addr, seq)
+	);
+	CREATE INDEX envelopes_by_expiry ON envelopes(expires);
+	CREATE TABLE blobs (
+		id      BLOB PRIMARY KEY,
+		data    BLOB NOT NULL,
+		expires INTEGER NOT NULL
+	);
+	CREATE TABLE secrets (
+		name  TEXT PRIMARY KEY,
+		value BLOB NOT NULL
+	);`,
+}
+
+// SchemaVersion is the number of migrations this build knows.
+var SchemaVersion = len(migrations)
+
+func (s *Store) migrate(ctx context.Context) error {
+	var v int
+	if err := s.w.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return fmt.Errorf("sqlite: read schema version: %w", err)
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("sqlite: database schema %d is newer than this relay (%d)", v, len(migrations))
+	}
+	for i := v; i < len(migrations); i++ {
+		tx, err := s.w.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("sqlite: migrate: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("sqlite: migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, i+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("sqlite: migration %d: %w", i+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("sqlite: migration %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// CreateAccount implements store.Store.
+func (s *Store) CreateAccount(ctx context.Context, a store.Account, d store.Device, prekeys []store.Prekey) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE handle_hash = ?`, a.HandleHash[:]).Scan(&n); err != nil {
+		return fmt.Errorf("sqlite: create account: %w", err)
+	}
+	if n > 0 {
+		return store.ErrHandleTaken
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE skeleton_hash = ?`, a.SkeletonHash[:]).Scan(&n); err != nil {
+		return fmt.Errorf("sqlite: create account: %w", err)
+	}
+	if n > 0 {
+		return store.ErrConfusable
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM devices WHERE addr = ?`, d.Addr[:]).Scan(&n); err != nil {
+		return fmt.Errorf("sqlite: create account: %w", err)
+	}
+	if n > 0 {
+		return store.ErrDeviceExists
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO accounts(handle_hash, skeleton_hash, identity_key, created) VALUES (?, ?, ?, ?)`,
+		a.HandleHash[:], a.SkeletonHash[:], a.IdentityKey, ms(a.Created)); err != nil {
+		if isUnique(err) {
+			return store.ErrHandleTaken
+		}
+		return fmt.Errorf("sqlite: create account: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO devices(addr, handle_hash, certificate, delivery_token_hash, created) VALUES (?, ?, ?, ?, ?)`,
+		d.Addr[:], a.HandleHash[:], d.Certificate, nullable(d.DeliveryTokenHash), ms(d.Created)); err != nil {
+		if isUnique(err) {
+			return store.ErrDeviceExists
+		}
+		return fmt.Errorf("sqlite: create device: %w", err)
+	}
+	if err := putPrekeys(ctx, tx, d.Addr, prekeys); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+func nullable(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return b
+}
+
+func putPrekeys(ctx context.Context, tx *sql.Tx, addr api.Addr, prekeys []store.Prekey) error {
+	for _, p := range prekeys {
+		if p.Kind == store.PrekeySigned || p.Kind == store.PrekeyLastResort {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM prekeys WHERE addr = ? AND kind = ?`, addr[:], int(p.Kind)); err != nil {
+				return fmt.Errorf("sqlite: put prekeys: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO prekeys(addr, kind, id, data) VALUES (?, ?, ?, ?)`,
+			addr[:], int(p.Kind), int64(p.ID), p.Data); err != nil {
+			return fmt.Errorf("sqlite: put prekeys: %w", err)
+		}
+	}
+	return nil
+}
+
+// Account implements store.Store.
+func (s *Store) Account(ctx context.Context, h handle.Hash) (store.Account, []store.Device, error) {
+	a := store.Account{HandleHash: h}
+	var sk []byte
+	var created int64
+	err := s.r.QueryRowContext(ctx, `SELECT skeleton_hash, identity_key, created FROM accounts WHERE handle_hash = ?`, h[:]).
+		Scan(&sk, &a.IdentityKey, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Account{}, nil, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Account{}, nil, fmt.Errorf("sqlite: account: %w", err)
+	}
+	copy(a.SkeletonHash[:], sk)
+	a.Created = fromMS(created)
+	rows, err := s.r.QueryContext(ctx, `SELECT addr, certificate, delivery_token_hash, created FROM devices WHERE handle_hash = ? ORDER BY created, addr`, h[:])
+	if err != nil {
+		return store.Account{}, nil, fmt.Errorf("sqlite: devices: %w", err)
+	}
+	defer rows.Close()
+	var ds []store.Device
+	for rows.Next() {
+		d := store.Device{HandleHash: h}
+		var addr []byte
+		if err := rows.Scan(&addr, &d.Certificate, &d.DeliveryTokenHash, &created); err != nil {
+			return store.Account{}, nil, fmt.Errorf("sqlite: devices: %w", err)
+		}
+		copy(d.Addr[:], addr)
+		d.Created = fromMS(created)
+		ds = append(ds, d)
+	}
+	return a, ds, rows.Err()
+}
+
+// Device implements store.Store.
+func (s *Store) Device(ctx context.Context, addr api.Addr) (store.Device, error) {
+	d := store.Device{Addr: addr}
+	var hh []byte
+	var created int64
+	err := s.r.QueryRowContext(ctx, `SELECT handle_hash, certificate, delivery_token_hash, created FROM devices WHERE addr = ?`, addr[:]).
+		Scan(&hh, &d.Certificate, &d.DeliveryTokenHash, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Device{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Device{}, fmt.Errorf("sqlite: device: %w", err)
+	}
+	copy(d.HandleHash[:], hh)
+	d.Created = fromMS(created)
+	return d, nil
+}
+
+// SetDeliveryToken implements store.Store.
+func (s *Store) SetDeliveryToken(ctx context.Context, addr api.Addr, tokenHash []byte) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE devices SET delivery_token_hash = ? WHERE addr = ?`, nullable(tokenHash), addr[:])
+	if err != nil {
+		return fmt.Errorf("sqlite: set delivery token: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// PutPrekeys implements store.Store.
+func (s *Store) PutPrekeys(ctx context.Context, addr api.Addr, prekeys []store.Prekey) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM devices WHERE addr = ?`, addr[:]).Scan(&n); err != nil {
+		return fmt.Errorf("sqlite: put prekeys: %w", err)
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	if err := putPrekeys(ctx, tx, addr, prekeys); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// TakePrekeys implements store.Store.
+func (s *Store) TakePrekeys(ctx context.Context, addr api.Addr) (store.Prekeys, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return store.Prekeys{}, fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer tx.Rollback()
+	var p store.Prekeys
+	rows, err := tx.QueryContext(ctx, `SELECT kind, data FROM prekeys WHERE addr = ? AND kind IN (?, ?)`, addr[:], int(store.PrekeySigned), int(store.PrekeyLastResort))
+	if err != nil {
+		return store.Prekeys{}, fmt.Errorf("sqlite: take prekeys: %w", err)
+	}
+	for rows.Next() {
+		var kind int
+		var data []byte
+		if err := rows.Scan(&kind, &data); err != nil {
+			rows.Close()
+			return store.Prekeys{}, fmt.Errorf("sqlite: take prekeys: %w", err)
+		}
+		if store.PrekeyKind(kind) == store.PrekeySigned {
+			p.Signed = data
+		} else {
+			p.LastResort = data
+		}
+	}
+	rows.Close()
+	if p.Signed == nil || p.LastResort == nil {
+		return store.Prekeys{}, store.ErrNotFound
+	}
+	for _, k := range []struct {
+		kind store.PrekeyKind
+		dst  *[]byte
+	}{{store.PrekeyOneTime, &p.OneTime}, {store.PrekeyOneTimePQ, &p.OneTimePQ}} {
+		err := tx.QueryRowContext(ctx, `DELETE FROM prekeys WHERE rowid = (SELECT rowid FROM prekeys WHERE addr = ? AND kind = ? ORDER BY id LIMIT 1) RETURNING data`,
+			addr[:], int(k.kind)).Scan(k.dst)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return store.Prekeys{}, fmt.Errorf("sqlite: take prekeys: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return store.Prekeys{}, fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return p, nil
+}
+
+// CountPrekeys implements store.Store.
+func (s *Store) CountPrekeys(ctx context.Context, addr api.Addr) (store.PrekeyCount, error) {
+	var c store.PrekeyCount
+	err := s.r.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM prekeys WHERE addr = ?1 AND kind = ?2),
+		(SELECT count(*) FROM prekeys WHERE addr = ?1 AND kind = ?3)`,
+		addr[:], int(store.PrekeyOneTime), int(store.PrekeyOneTimePQ)).Scan(&c.OneTime, &c.OneTimePQ)
+	if err != nil {
+		return c, fmt.Errorf("sqlite: count prekeys: %w", err)
+	}
+	return c, nil
+}
+
+// PutChallenge implements store.Store.
+func (s *Store) PutChallenge(ctx context.Context, c store.Challenge) error {
+	var addr any
+	if c.Device != (api.Addr{}) {
+		addr = c.Device[:]
+	}
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO challenges(value, purpose, addr, expires) VALUES (?, ?, ?, ?)`,
+		c.Value[:], int(c.Purpose), addr, ms(c.Expires)); err != nil {
+		return fmt.Errorf("sqlite: put challenge: %w", err)
+	}
+	return nil
+}
+
+// TakeChallenge implements store.Store.
+func (s *Store) TakeChallenge(ctx context.Context, value []byte, purpose store.ChallengePurpose, now time.Time) (store.Challenge, error) {
+	var addr []byte
+	var expires int64
+	err := s.w.QueryRowContext(ctx, `DELETE FROM challenges WHERE value = ? AND purpose = ? RETURNING addr, expires`, value, int(purpose)).
+		Scan(&addr, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Challenge{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Challenge{}, fmt.Errorf("sqlite: take challenge: %w", err)
+	}
+	c := store.Challenge{Purpose: purpose, Expires: fromMS(expires)}
+	copy(c.Value[:], value)
+	copy(c.Device[:], addr)
+	if !now.Before(c.Expires) {
+		return store.Challenge{}, store.ErrNotFound
+	}
+	return c, nil
+}
+
+// Enqueue implements store.Store.
+func (s *Store) Enqueue(ctx context.Context, e store.Envelope) (uint64, error) {
+	return s.writer.Do(ctx, op{kind: opEnqueue, env: e})
+}
+
+// Ack implements store.Store.
+func (s *Store) Ack(ctx context.Context, addr api.Addr, upTo uint64) error {
+	_, err := s.writer.Do(ctx, op{kind: opAck, addr: addr, upTo: upTo})
+	return err
+}
+
+func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
+	ctx := context.Background()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	seq, ins, ack := tx.Stmt(s.stSeq), tx.Stmt(s.stIns), tx.Stmt(s.stAck)
+	for _, r := range batch {
+		switch r.In.kind {
+		case opEnqueue:
+			e := &r.In.env
+			var n int64
+			if err := seq.QueryRowContext(ctx, e.To[:]).Scan(&n); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					r.Err = store.ErrNotFound
+				} else {
+					r.Err = fmt.Errorf("sqlite: enqueue: %w", err)
+				}
+				continue
+			}
+			var sender any
+			if e.Sender != nil {
+				sender = e.Sender[:]
+			}
+			if _, err := ins.ExecContext(ctx, e.To[:], n, e.ID[:], sender, ms(e.SentAt), ms(e.Expires), e.Body); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("sqlite: enqueue: %w", err)
+			}
+			r.Result = uint64(n)
+		case opAck:
+			if _, err := ack.ExecContext(ctx, r.In.addr[:], int64(r.In.upTo)); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("sqlite: ack: %w", err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	s.mu.Lock()
+	subs := make([]func(api.Addr), 0, len(s.subs))
+	for _, f := range s.subs {
+		subs = append(subs, f)
+	}
+	s.mu.Unlock()
+	if len(subs) > 0 {
+		for _, r := range batch {
+			if r.In.kind == opEnqueue && r.Err == nil {
+				for _, f := range subs {
+					f(r.In.env.To)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Fetch implements store.Store.
+func (s *Store) Fetch(ctx context.Context, addr api.Addr, after uint64, limit int, now time.Time) ([]store.Envelope, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, id, sender, sent_at, expires, body FROM envelopes
+		WHERE addr = ? AND seq > ? AND expires > ? ORDER BY seq LIMIT ?`, addr[:], int64(after), ms(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: fetch: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Envelope
+	for rows.Next() {
+		e := store.Envelope{To: addr}
+		var seq, sent, exp int64
+		var id, sender []byte
+		if err := rows.Scan(&seq, &id, &sender, &sent, &exp, &e.Body); err != nil {
+			return nil, fmt.Errorf("sqlite: fetch: %w", err)
+		}
+		e.Seq = uint64(seq)
+		copy(e.ID[:], id)
+		if sender != nil {
+			var a api.Addr
+			copy(a[:], sender)
+			e.Sender = &a
+		}
+		e.SentAt, e.Expires = fromMS(sent), fromMS(exp)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// LastSeq implements store.Store.
+func (s *Store) LastSeq(ctx context.Context, addr api.Addr) (uint64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, `SELECT last_seq FROM devices WHERE addr = ?`, addr[:]).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, store.ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: last seq: %w", err)
+	}
+	return uint64(n), nil
+}
+
+// PutBlob implements store.Store.
+func (s *Store) PutBlob(ctx context.Context, b store.Blob) error {
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO blobs(id, data, expires) VALUES (?, ?, ?)`, b.ID[:], b.Data, ms(b.Expires)); err != nil {
+		return fmt.Errorf("sqlite: put blob: %w", err)
+	}
+	return nil
+}
+
+// GetBlob implements store.Store.
+func (s *Store) GetBlob(ctx context.Context, id api.BlobID, now time.Time) (store.Blob, error) {
+	b := store.Blob{ID: id}
+	var exp int64
+	err := s.r.QueryRowContext(ctx, `SELECT data, expires FROM blobs WHERE id = ? AND expires > ?`, id[:], ms(now)).Scan(&b.Data, &exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Blob{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Blob{}, fmt.Errorf("sqlite: get blob: %w", err)
+	}
+	b.Expires = fromMS(exp)
+	return b, nil
+}
+
+// RelaySecret implements store.Store.
+func (s *Store) RelaySecret(ctx context.Context, name string, generate func() []byte) ([]byte, error) {
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO secrets(name, value) VALUES (?, ?) ON CONFLICT(name) DO NOTHING`, name, generate()); err != nil {
+		return nil, fmt.Errorf("sqlite: relay secret: %w", err)
+	}
+	var v []byte
+	if err := s.w.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&v); err != nil {
+		return nil, fmt.Errorf("sqlite: relay secret: %w", err)
+	}
+	return v, nil
+}
+
+// Expire implements store.Store.
+func (s *Store) Expire(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM envelopes WHERE expires <= ?`, ms(now))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: expire: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM challenges WHERE expires <= ?`, ms(now)); err != nil {
+		return n, fmt.Errorf("sqlite: expire: %w", err)
+	}
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM blobs WHERE expires <= ?`, ms(now)); err != nil {
+		return n, fmt.Errorf("sqlite: expire: %w", err)
+	}
+	return n, nil
+}
+
+// Stats implements store.Store.
+func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
+	var st store.Stats
+	err := s.r.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM envelopes), (SELECT count(*) FROM accounts), (SELECT count(*) FROM devices)`).
+		Scan(&st.Envelopes, &st.Accounts, &st.Devices)
+	if err != nil {
+		return st, fmt.Errorf("sqlite: stats: %w", err)
+	}
+	return st, nil
+}
+
+// Ping implements store.Store.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.r.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
+}
+
+// SetPresence implements store.Store; one node holds every connection, so
+// there is nothing to record.
+func (s *Store) SetPresence(ctx context.Context, addr api.Addr, node string, online bool) error {
+	return nil
+}
+
+// Subscribe implements store.Store: wake is called after each commit for
+// every recipient in it, whatever the node.
+func (s *Store) Subscribe(ctx context.Context, node string, wake func(api.Addr)) error {
+	s.mu.Lock()
+	id := s.next
+	s.next++
+	s.subs[id] = wake
+	s.mu.Unlock()
+	<-ctx.Done()
+	s.mu.Lock()
+	delete(s.subs, id)
+	s.mu.Unlock()
+	return nil
+}
+
+// Close stops the writer and closes the database.
+func (s *Store) Close() error {
+	if s.writer != nil {
+		s.writer.Close()
+	}
+	for _, st := range []*sql.Stmt{s.stSeq, s.stIns, s.stAck} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	if s.r != nil {
+		s.r.Close()
+	}
+	return s.w.Close()
+}

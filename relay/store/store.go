@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/sotto-im/sotto/handle"
+	"github.com/sotto-im/sotto/relay/api"
+)
+
+// Errors callers branch on.
+var (
+	ErrNotFound       = errors.New("store: not found")
+	ErrHandleTaken    = errors.New("store: handle taken")
+	ErrConfusable     = errors.New("store: handle looks like a registered one")
+	ErrDeviceExists   = errors.New("store: device already registered")
+	ErrClosed         = errors.New("store: closed")
+	ErrUnknownAccount = errors.New("store: unknown account")
+)
+
+// Account is a registered handle.
+type Account struct {
+	HandleHash   handle.Hash
+	SkeletonHash handle.Hash
+	IdentityKey  []byte // raw Ed25519 identity public key
+	Created      time.Time
+}
+
+// Device is one registered device of an account.
+type Device struct {
+	Addr        api.Addr
+	HandleHash  handle.Hash
+	Certificate []byte // crypto/keys DeviceCertificate wire encoding
+	// DeliveryTokenHash is SHA-256 of the delivery token contacts present
+	// for sealed sends; nil when none is set (sealed sends are refused).
+	DeliveryTokenHash []byte
+	Created           time.Time
+}
+
+// PrekeyKind distinguishes the four prekey slots of a device.
+type PrekeyKind int
+
+// Prekey kinds. Signed and LastResort hold one prekey each (replaced on
+// upload); the one-time kinds hold many, each handed out once.
+const (
+	PrekeySigned     PrekeyKind = 1
+	PrekeyLastResort PrekeyKind = 2
+	PrekeyOneTime    PrekeyKind = 3
+	PrekeyOneTimePQ  PrekeyKind = 4
+)
+
+// Prekey is one stored prekey: its id and its opaque wire encoding.
+type Prekey struct {
+	Kind PrekeyKind
+	ID   uint32
+	Data []byte
+}
+
+// Prekeys is what TakePrekeys hands out for one device. OneTime and
+// OneTimePQ are nil when exhausted.
+type Prekeys struct {
+	Signed     []byte
+	LastResort []byte
+	OneTime    []byte
+	OneTimePQ  []byte
+}
+
+// PrekeyCount counts the one-time prekeys left.
+type PrekeyCount struct {
+	OneTime   int
+	OneTimePQ int
+}
+
+// ChallengePurpose separates registration from authentication challenges.
+type ChallengePurpose int
+
+// Challenge purposes.
+const (
+	PurposeRegister ChallengePurpose = 1
+	PurposeAuth     ChallengePurpose = 2
+)
+
+// Challenge is a single-use random value the relay handed out.
+type Challenge struct {
+	Value   [api.ChallengeSize]byte
+	Purpose ChallengePurpose
+	Device  api.Addr // for auth challenges; zero for register
+	Expires time.Time
+}
+
+// Envelope is one queued envelope for a device.
+type Envelope struct {
+	To      api.Addr
+	Seq     uint64 // assigned by Enqueue; per device, strictly increasing
+	ID      api.EnvelopeID
+	Sender  *api.Addr // authenticated first contact only; nil when sealed
+	SentAt  time.Time
+	Expires time.Time
+	Body    []byte
+}
+
+// Blob is an attachment.
+type Blob struct {
+	ID      api.BlobID
+	Data    []byte
+	Expires time.Time
+}
+
+// Stats are gauges for metrics.
+type Stats struct {
+	Envelopes int64
+	Accounts  int64
+	Devices   int64
+}
+
+// Store is the relay's storage. All methods are safe for concurrent use.
+type Store interface {
+	// CreateAccount registers an account with its first device and the
+	// device's prekeys, atomically. ErrHandleTaken, ErrConfusable or
+	// ErrDeviceExists when it would clash.
+	CreateAccount(ctx context.Context, a Account, d Device, prekeys []Prekey) error
+	// Account returns the account and its devices. ErrNotFound.
+	Account(ctx context.Context, h handle.Hash) (Account, []Device, error)
+	// Device returns one device. ErrNotFound.
+	Device(ctx context.Context, addr api.Addr) (Device, error)
+	// SetDeliveryToken replaces a device's delivery token hash.
+	SetDeliveryToken(ctx context.Context, addr api.Addr, tokenHash []byte) error
+
+	// PutPrekeys replaces the Signed/LastResort prekeys given and adds
+	// one-time ones (an existing id of the same kind is replaced).
+	PutPrekeys(ctx context.Context, addr api.Addr, prekeys []Prekey) error
+	// TakePrekeys atomically removes and returns one one-time prekey of
+	// each kind (when any is left) with the signed and last-resort ones.
+	// No one-time prekey is ever returned twice.
+	TakePrekeys(ctx context.Context, addr api.Addr) (Prekeys, error)
+	// CountPrekeys counts one-time prekeys left.
+	CountPrekeys(ctx context.Context, addr api.Addr) (PrekeyCount, error)
+
+	// PutChallenge stores a fresh challenge.
+	PutChallenge(ctx context.Context, c Challenge) error
+	// TakeChallenge deletes and returns the challenge if it exists with this
+	// purpose and has not expired at now; ErrNotFound otherwise (unknown,
+	// already used, or expired). A challenge is taken at most once.
+	TakeChallenge(ctx context.Context, value []byte, purpose ChallengePurpose, now time.Time) (Challenge, error)
+
+	// Enqueue durably stores e (To, ID, Sender, SentAt, Expires, Body) and
+	// returns its sequence number, only after the commit. ErrNotFound when
+	// the recipient does not exist.
+	Enqueue(ctx context.Context, e Envelope) (uint64, error)
+	// Fetch returns up to limit envelopes for addr with Seq > after, in
+	// order, skipping expired ones.
+	Fetch(ctx context.Context, addr api.Addr, after uint64, limit int, now time.Time) ([]Envelope, error)
+	// Ack deletes every envelope of addr with Seq ≤ upTo.
+	Ack(ctx context.Context, addr api.Addr, upTo uint64) error
+	// LastSeq is the highest sequence ever assigned to addr (0 if none).
+	LastSeq(ctx context.Context, addr api.Addr) (uint64, error)
+
+	// PutBlob stores an attachment; GetBlob returns it unless expired.
+	PutBlob(ctx context.Context, b Blob) error
+	GetBlob(ctx context.Context, id api.BlobID, now time.Time) (Blob, error)
+
+	// RelaySecret returns the secret stored under name, creating it with
+	// generate() on first use. Every node sharing the store sees the same
+	// value (the relay's signing key, its token MAC key).
+	RelaySecret(ctx context.Context, name string, generate func() []byte) ([]byte, error)
+
+	// Expire deletes envelopes, challenges and blobs expired at now and
+	// returns how many envelopes it deleted.
+	Expire(ctx context.Context, now time.Time) (int64, error)
+	// Stats returns gauges.
+	Stats(ctx context.Context) (Stats, error)
+	// Ping checks the store is reachable.
+	Ping(ctx context.Context) error
+
+	// SetPresence records that addr is connected to node (online) or no
+	// longer is. Subscribe calls wake, on node, for every addr that
+	// received an envelope after its commit. A single-node store may ignore
+	// node. Subscribe returns when ctx ends.
+	SetPresence(ctx context.Context, addr api.Addr, node string, online bool) error
+	Subscribe(ctx context.Context, node string, wake func(api.Addr)) error
+
+	Close() error
+}
