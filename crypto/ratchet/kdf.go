@@ -1,0 +1,54 @@
+package ratchet
+
+import (
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/sha256"
+)
+
+// Labels of the derivations. They are part of the protocol: changing one
+// breaks every existing session, and the known-answer tests.
+const (
+	infoRootKDF    = "Sotto_Ratchet_RK_v1"
+	infoMessageKey = "Sotto_Ratchet_MK_v1"
+)
+
+const keySize = 32
+
+// kdfRK is KDF_RK_HE: HKDF-SHA256(salt = rk, ikm = dhOut) → rk' ‖ ck ‖ nhk.
+func kdfRK(rk *[keySize]byte, dhOut []byte) (newRK, ck, nhk [keySize]byte) {
+	out, err := hkdf.Key(sha256.New, dhOut, rk[:], infoRootKDF, 3*keySize)
+	if err != nil {
+		panic("ratchet: hkdf: " + err.Error()) // only on impossible lengths
+	}
+	copy(newRK[:], out[0:32])
+	copy(ck[:], out[32:64])
+	copy(nhk[:], out[64:96])
+	clear(out)
+	return newRK, ck, nhk
+}
+
+// kdfCK is KDF_CK: mk = HMAC(ck, 0x01), ck' = HMAC(ck, 0x02). It advances ck
+// in place and writes the message key to mk.
+func kdfCK(ck, mk *[keySize]byte) {
+	h := hmac.New(sha256.New, ck[:])
+	h.Write([]byte{0x01})
+	h.Sum(mk[:0])
+	h.Reset()
+	h.Write([]byte{0x02})
+	h.Sum(ck[:0])
+}
+
+// messageKeys expands a single-use message key into the body AEAD key and
+// nonce. mk is uniformly random (an HMAC output), so it serves directly as
+// the HKDF pseudorandom key.
+func messageKeys(mk *[keySize]byte) (key [32]byte, nonce [12]byte) {
+	out, err := hkdf.Expand(sha256.New, mk[:], infoMessageKey, 44)
+	if err != nil {
+		panic("ratchet: hkdf: " + err.Error())
+	}
+	copy(key[:], out[:32])
+	copy(nonce[:], out[32:])
+	clear(out)
+	return key, nonce
+}

@@ -1,0 +1,54 @@
+package ratchet
+
+// MaxPlaintext is the largest plaintext a message can carry. Its padded form
+// fills the largest bucket (512 KiB).
+const MaxPlaintext = 512<<10 - 1
+
+const minBucket = 256
+
+// PaddedSize returns the bucket a plaintext of n bytes is padded to: the
+// smallest of 256·2^k or 384·2^k that holds n+1 bytes (the +1 is the 0x80
+// marker). Buckets hide lengths to within a factor of 1.5.
+func PaddedSize(n int) int {
+	need := n + 1
+	b := minBucket
+	for {
+		if need <= b {
+			return b
+		}
+		if need <= b+b/2 {
+			return b + b/2
+		}
+		b *= 2
+	}
+}
+
+// Pad appends plaintext, the 0x80 marker and zero bytes up to the bucket
+// size to dst (ISO/IEC 7816-4 padding).
+func Pad(dst, plaintext []byte) []byte {
+	size := PaddedSize(len(plaintext))
+	dst = append(dst, plaintext...)
+	dst = append(dst, 0x80)
+	for i := len(plaintext) + 1; i < size; i++ {
+		dst = append(dst, 0)
+	}
+	return dst
+}
+
+// Unpad strips the padding Pad added.
+func Unpad(padded []byte) ([]byte, error) {
+	for i := len(padded) - 1; i >= 0; i-- {
+		switch padded[i] {
+		case 0:
+			continue
+		case 0x80:
+			if PaddedSize(i) != len(padded) {
+				return nil, ErrBadPadding
+			}
+			return padded[:i], nil
+		default:
+			return nil, ErrBadPadding
+		}
+	}
+	return nil, ErrBadPadding
+}
