@@ -76,7 +76,7 @@ func parseRecoveryKey(s string) ([]byte, error) {
 		return r
 	}, strings.ToUpper(s))
 	raw, err := recoveryEncoding.DecodeString(s)
-	if err != nil || len(raw) != recoveryKeyBytes {
+	if err != nil || len(raw) != recoveryKeyBytes || len(s) != recoveryEncoding.EncodedLen(recoveryKeyBytes) {
 		return nil, fmt.Errorf("%w: not a recovery key", ErrWrongRecoveryKey)
 	}
 	return raw, nil
