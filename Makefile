@@ -1,0 +1,57 @@
+# Sotto — the two commands people need are `make run` and `make test`.
+# Everything else is for developers; see README.md.
+
+SHELL := /bin/bash
+GOBIN := $(shell go env GOPATH)/bin
+export PATH := $(GOBIN):$(PATH)
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -s -w -X github.com/sotto-im/sotto/app.version=$(VERSION) -X github.com/sotto-im/sotto/app.commit=$(COMMIT)
+DESKTOP_TAGS := desktop,production,webkit2_41
+FUZZTIME ?= 30s
+
+.PHONY: run test build dev bench fuzz setup frontend bindings check-bindings clean
+
+## run: install what is missing, build, and open the app (with a local relay once it exists)
+run: setup build
+	scripts/run.sh
+
+## test: install what is missing, then run every test
+test: setup
+	scripts/test.sh
+
+setup:
+	scripts/setup.sh
+
+frontend:
+	cd frontend && npm run build
+
+## build: the desktop binary at build/bin/sotto (no wails CLI needed)
+build: setup frontend
+	go build -tags $(DESKTOP_TAGS) -trimpath -ldflags "$(LDFLAGS)" -o build/bin/sotto .
+	go build -trimpath -ldflags "$(LDFLAGS)" -o build/bin/sotto-cli ./cmd/sotto
+
+## dev: live-reloading development window (wails CLI)
+dev: setup
+	wails dev -tags webkit2_41
+
+## bindings: regenerate frontend/wailsjs from the Go services bound in main.go
+bindings: setup
+	wails generate module -tags webkit2_41
+
+## check-bindings: fail when frontend/wailsjs does not match the Go services
+check-bindings: bindings
+	@git diff --exit-code -- frontend/wailsjs && test -z "$$(git status --porcelain -- frontend/wailsjs)" \
+	  || { echo "frontend/wailsjs is out of date: run make bindings and commit it" >&2; exit 1; }
+
+## bench: every benchmark, printed as a table
+bench: setup
+	scripts/bench.sh
+
+## fuzz: every Fuzz target for FUZZTIME each (default 30s)
+fuzz:
+	scripts/fuzz.sh $(FUZZTIME)
+
+clean:
+	rm -rf build/bin e2e/artifacts frontend/dist/assets frontend/dist/index.html

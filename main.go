@@ -1,0 +1,85 @@
+// Command sotto is the desktop app: the Wails shell around app/'s services.
+// This file only wires the window, the single-instance lock and the bindings;
+// everything else lives in app/ so the CLI and the tests run it without a window.
+package main
+
+import (
+	"context"
+	"embed"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+
+	"github.com/sotto-im/sotto/app"
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	wailsruntime "github.com/wailsapp/wails/v2/pkg/runtime"
+)
+
+//go:embed all:frontend/dist
+var assets embed.FS
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "sotto:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	flags := flag.NewFlagSet("sotto", flag.ContinueOnError)
+	profileName := flags.String("profile", os.Getenv("SOTTO_PROFILE"), "profile to open (a-z, 0-9, _)")
+	// Wails' dev build reads its own flags from the same command line.
+	flags.String("assetdir", "", "")
+	flags.String("devserver", "", "")
+	flags.String("frontenddevserverurl", "", "")
+	flags.String("loglevel", "", "")
+	if err := flags.Parse(os.Args[1:]); err != nil {
+		return err
+	}
+	profile, err := app.ParseProfile(*profileName)
+	if err != nil {
+		return err
+	}
+	dataDir, err := profile.DataDir()
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" && runtime.GOOS == "linux" {
+		log.Warn("no session D-Bus: the single-instance lock is off, a second launch opens a second window")
+	}
+	info := app.NewInfo(profile, dataDir, log)
+
+	var ctx context.Context
+	return wails.Run(&options.App{
+		Title:     "Sotto",
+		Width:     1100,
+		Height:    720,
+		MinWidth:  720,
+		MinHeight: 480,
+		AssetServer: &assetserver.Options{
+			Assets: assets,
+		},
+		// OnStartup also runs in a second instance before it hands over and
+		// exits (measured on Linux), so it only keeps the context; real start-up
+		// work belongs in OnDomReady, which only the first instance reaches.
+		OnStartup: func(c context.Context) { ctx = c },
+		SingleInstanceLock: &options.SingleInstanceLock{
+			UniqueId: profile.InstanceID(),
+			OnSecondInstanceLaunch: func(options.SecondInstanceData) {
+				if ctx == nil {
+					return
+				}
+				wailsruntime.WindowUnminimise(ctx)
+				wailsruntime.Show(ctx)
+			},
+		},
+		Bind:  []any{info},
+		Linux: &linux.Options{ProgramName: "sotto"},
+	})
+}
