@@ -2,8 +2,6 @@ package pqxdh
 
 import (
 	"crypto/ecdh"
-	"crypto/hkdf"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -58,7 +56,7 @@ func secrets(dh1, dh2, dh3, dh4, ss []byte) (sk, hka, nhkb [32]byte) {
 	km = append(km, dh3...)
 	km = append(km, dh4...) // empty without a one-time prekey
 	km = append(km, ss...)
-	out, err := hkdf.Key(sha256.New, km, make([]byte, 32), Info, 96)
+	out, err := prim.HKDF(km, make([]byte, 32), Info, 96)
 	clear(km)
 	if err != nil {
 		panic("pqxdh: hkdf: " + err.Error())

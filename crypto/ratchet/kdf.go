@@ -1,10 +1,6 @@
 package ratchet
 
-import (
-	"crypto/hkdf"
-	"crypto/hmac"
-	"crypto/sha256"
-)
+import "github.com/sotto-im/sotto/crypto/internal/prim"
 
 // Labels of the derivations. They are part of the protocol: changing one
 // breaks every existing session, and the known-answer tests.
@@ -17,7 +13,7 @@ const keySize = 32
 
 // kdfRK is KDF_RK_HE: HKDF-SHA256(salt = rk, ikm = dhOut) → rk' ‖ ck ‖ nhk.
 func kdfRK(rk *[keySize]byte, dhOut []byte) (newRK, ck, nhk [keySize]byte) {
-	out, err := hkdf.Key(sha256.New, dhOut, rk[:], infoRootKDF, 3*keySize)
+	out, err := prim.HKDF(dhOut, rk[:], infoRootKDF, 3*keySize)
 	if err != nil {
 		panic("ratchet: hkdf: " + err.Error()) // only on impossible lengths
 	}
@@ -31,7 +27,7 @@ func kdfRK(rk *[keySize]byte, dhOut []byte) (newRK, ck, nhk [keySize]byte) {
 // kdfCK is KDF_CK: mk = HMAC(ck, 0x01), ck' = HMAC(ck, 0x02). It advances ck
 // in place and writes the message key to mk.
 func kdfCK(ck, mk *[keySize]byte) {
-	h := hmac.New(sha256.New, ck[:])
+	h := prim.NewHMAC(ck[:])
 	h.Write([]byte{0x01})
 	h.Sum(mk[:0])
 	h.Reset()
@@ -43,7 +39,7 @@ func kdfCK(ck, mk *[keySize]byte) {
 // nonce. mk is uniformly random (an HMAC output), so it serves directly as
 // the HKDF pseudorandom key.
 func messageKeys(mk *[keySize]byte) (key [32]byte, nonce [12]byte) {
-	out, err := hkdf.Expand(sha256.New, mk[:], infoMessageKey, 44)
+	out, err := prim.HKDFExpand(mk[:], infoMessageKey, 44)
 	if err != nil {
 		panic("ratchet: hkdf: " + err.Error())
 	}

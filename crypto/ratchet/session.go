@@ -10,7 +10,6 @@ import (
 
 	"github.com/sotto-im/sotto/crypto/internal/prim"
 	"github.com/sotto-im/sotto/crypto/wire"
-	"golang.org/x/crypto/chacha20poly1305"
 )
 
 // Bounds on skipped message keys.
@@ -136,7 +135,7 @@ func (s *Session) Encrypt(r io.Reader, plaintext []byte) ([]byte, error) {
 	copy(hdr[:32], s.dhsPub[:])
 	binary.BigEndian.PutUint32(hdr[32:], s.pn)
 	binary.BigEndian.PutUint32(hdr[36:], s.ns)
-	hAEAD, err := chacha20poly1305.NewX(s.hks[:])
+	hAEAD, err := prim.NewXAEAD(s.hks[:])
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +151,7 @@ func (s *Session) Encrypt(r io.Reader, plaintext []byte) ([]byte, error) {
 	out = binary.BigEndian.AppendUint32(out, uint32(padded+prim.TagSize))
 	bodyAt := len(out)
 	out = Pad(out, plaintext)
-	bAEAD, err := chacha20poly1305.New(key[:])
+	bAEAD, err := prim.NewAEAD(key[:])
 	clear(key[:])
 	if err != nil {
 		return nil, err
@@ -210,7 +209,7 @@ type header struct {
 }
 
 func openHeader(hk *[keySize]byte, p *parsed) (header, bool) {
-	a, err := chacha20poly1305.NewX(hk[:])
+	a, err := prim.NewXAEAD(hk[:])
 	if err != nil {
 		return header{}, false
 	}
@@ -228,7 +227,7 @@ func openHeader(hk *[keySize]byte, p *parsed) (header, bool) {
 
 func (s *Session) openBody(mk *[keySize]byte, p *parsed) ([]byte, error) {
 	key, nonce := messageKeys(mk)
-	a, err := chacha20poly1305.New(key[:])
+	a, err := prim.NewAEAD(key[:])
 	clear(key[:])
 	if err != nil {
 		return nil, ErrUndecryptable

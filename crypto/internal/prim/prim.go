@@ -1,6 +1,7 @@
 package prim
 
 import (
+	"crypto/cipher"
 	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/hkdf"
@@ -8,6 +9,7 @@ import (
 	"crypto/mlkem"
 	"crypto/sha256"
 	"errors"
+	"hash"
 	"io"
 
 	"golang.org/x/crypto/chacha20poly1305"
@@ -100,21 +102,42 @@ func Ed25519Verify(pub, msg, sig []byte) bool {
 	return ed25519.Verify(ed25519.PublicKey(pub), msg, sig)
 }
 
-// HKDF derives n bytes with HKDF-SHA256.
+// HKDF derives n bytes with HKDF-SHA256 (extract and expand).
 func HKDF(secret, salt []byte, info string, n int) ([]byte, error) {
 	return hkdf.Key(sha256.New, secret, salt, info, n)
 }
 
+// HKDFExpand is HKDF-SHA256's expand step alone, for a key that is already
+// uniformly random.
+func HKDFExpand(prk []byte, info string, n int) ([]byte, error) {
+	return hkdf.Expand(sha256.New, prk, info, n)
+}
+
+// NewHMAC returns HMAC-SHA256 keyed with key.
+func NewHMAC(key []byte) hash.Hash {
+	return hmac.New(sha256.New, key)
+}
+
 // HMAC computes HMAC-SHA256(key, data).
 func HMAC(key, data []byte) []byte {
-	m := hmac.New(sha256.New, key)
+	m := NewHMAC(key)
 	m.Write(data)
 	return m.Sum(nil)
 }
 
+// NewAEAD returns ChaCha20-Poly1305 (RFC 8439) keyed with a 32-byte key.
+func NewAEAD(key []byte) (cipher.AEAD, error) {
+	return chacha20poly1305.New(key)
+}
+
+// NewXAEAD returns XChaCha20-Poly1305 keyed with a 32-byte key.
+func NewXAEAD(key []byte) (cipher.AEAD, error) {
+	return chacha20poly1305.NewX(key)
+}
+
 // Seal encrypts with ChaCha20-Poly1305, appending to dst.
 func Seal(dst, key, nonce, plaintext, ad []byte) ([]byte, error) {
-	a, err := chacha20poly1305.New(key)
+	a, err := NewAEAD(key)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +149,7 @@ func Seal(dst, key, nonce, plaintext, ad []byte) ([]byte, error) {
 
 // Open decrypts with ChaCha20-Poly1305, appending to dst.
 func Open(dst, key, nonce, ciphertext, ad []byte) ([]byte, error) {
-	a, err := chacha20poly1305.New(key)
+	a, err := NewAEAD(key)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +165,7 @@ func Open(dst, key, nonce, ciphertext, ad []byte) ([]byte, error) {
 
 // SealX encrypts with XChaCha20-Poly1305, appending to dst.
 func SealX(dst, key, nonce, plaintext, ad []byte) ([]byte, error) {
-	a, err := chacha20poly1305.NewX(key)
+	a, err := NewXAEAD(key)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +177,7 @@ func SealX(dst, key, nonce, plaintext, ad []byte) ([]byte, error) {
 
 // OpenX decrypts with XChaCha20-Poly1305, appending to dst.
 func OpenX(dst, key, nonce, ciphertext, ad []byte) ([]byte, error) {
-	a, err := chacha20poly1305.NewX(key)
+	a, err := NewXAEAD(key)
 	if err != nil {
 		return nil, err
 	}
