@@ -27,24 +27,23 @@ func kdfRK(rk *[keySize]byte, dhOut []byte) (newRK, ck, nhk [keySize]byte) {
 // kdfCK is KDF_CK: mk = HMAC(ck, 0x01), ck' = HMAC(ck, 0x02). It advances ck
 // in place and writes the message key to mk.
 func kdfCK(ck, mk *[keySize]byte) {
-	h := prim.NewHMAC(ck[:])
-	h.Write([]byte{0x01})
-	h.Sum(mk[:0])
-	h.Reset()
-	h.Write([]byte{0x02})
-	h.Sum(ck[:0])
+	prim.HMACTo(mk, ck[:], ckMessage[:])
+	prim.HMACTo(ck, ck[:], ckChain[:])
 }
+
+var (
+	ckMessage = [1]byte{0x01}
+	ckChain   = [1]byte{0x02}
+)
 
 // messageKeys expands a single-use message key into the body AEAD key and
 // nonce. mk is uniformly random (an HMAC output), so it serves directly as
 // the HKDF pseudorandom key.
 func messageKeys(mk *[keySize]byte) (key [32]byte, nonce [12]byte) {
-	out, err := prim.HKDFExpand(mk[:], infoMessageKey, 44)
-	if err != nil {
-		panic("ratchet: hkdf: " + err.Error())
-	}
+	var out [44]byte
+	prim.HKDFExpandTo(out[:], mk[:], infoMessageKey)
 	copy(key[:], out[:32])
 	copy(nonce[:], out[32:])
-	clear(out)
+	clear(out[:])
 	return key, nonce
 }

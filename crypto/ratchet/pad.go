@@ -1,5 +1,10 @@
 package ratchet
 
+import (
+	"bytes"
+	"slices"
+)
+
 // MaxPlaintext is the largest plaintext a message can carry. Its padded form
 // fills the largest bucket (512 KiB).
 const MaxPlaintext = 512<<10 - 1
@@ -27,28 +32,19 @@ func PaddedSize(n int) int {
 // size to dst (ISO/IEC 7816-4 padding).
 func Pad(dst, plaintext []byte) []byte {
 	size := PaddedSize(len(plaintext))
-	dst = append(dst, plaintext...)
-	dst = append(dst, 0x80)
-	for i := len(plaintext) + 1; i < size; i++ {
-		dst = append(dst, 0)
-	}
+	start := len(dst)
+	dst = slices.Grow(dst, size)[:start+size]
+	copy(dst[start:], plaintext)
+	dst[start+len(plaintext)] = 0x80
+	clear(dst[start+len(plaintext)+1:])
 	return dst
 }
 
 // Unpad strips the padding Pad added.
 func Unpad(padded []byte) ([]byte, error) {
-	for i := len(padded) - 1; i >= 0; i-- {
-		switch padded[i] {
-		case 0:
-			continue
-		case 0x80:
-			if PaddedSize(i) != len(padded) {
-				return nil, ErrBadPadding
-			}
-			return padded[:i], nil
-		default:
-			return nil, ErrBadPadding
-		}
+	i := len(bytes.TrimRight(padded, "\x00")) - 1
+	if i < 0 || padded[i] != 0x80 || PaddedSize(i) != len(padded) {
+		return nil, ErrBadPadding
 	}
-	return nil, ErrBadPadding
+	return padded[:i], nil
 }

@@ -62,6 +62,10 @@ type Session struct {
 	ns, nr, pn uint32
 	skipped    []skippedKey
 	ad         []byte
+
+	// scratch holds ad ‖ wire prefix ‖ encrypted header while a message is
+	// processed; it is not state and is never serialised.
+	scratch []byte
 }
 
 // NewInitiator starts the session of the party that ran the initiator side
@@ -156,8 +160,7 @@ func (s *Session) Encrypt(r io.Reader, plaintext []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	ad := s.bodyAD(encHdr)
-	bAEAD.Seal(out[bodyAt:bodyAt], nonce[:], out[bodyAt:], ad)
+	bAEAD.Seal(out[bodyAt:bodyAt], nonce[:], out[bodyAt:], s.bodyAD(encHdr))
 	out = out[:bodyAt+padded+prim.TagSize]
 
 	s.cks = ck
@@ -166,9 +169,13 @@ func (s *Session) Encrypt(r io.Reader, plaintext []byte) ([]byte, error) {
 	return out, nil
 }
 
+// bodyAD assembles session AD ‖ prefix ‖ encrypted header in the session's
+// scratch buffer, so no allocation happens per message.
 func (s *Session) bodyAD(encHdr []byte) []byte {
-	ad := make([]byte, 0, len(s.ad)+prefixSize+len(encHdr))
-	ad = append(ad, s.ad...)
+	if cap(s.scratch) < len(s.ad)+prefixSize+encHeaderSize {
+		s.scratch = make([]byte, 0, len(s.ad)+prefixSize+encHeaderSize)
+	}
+	ad := append(s.scratch[:0], s.ad...)
 	ad = wire.AppendHeader(ad, wire.TypeRatchetMessage)
 	return append(ad, encHdr...)
 }

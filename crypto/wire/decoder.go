@@ -20,7 +20,15 @@ type Decoder struct {
 // NewDecoder checks the version and type bytes of b and positions the
 // decoder at the first field.
 func NewDecoder(b []byte, t Type) *Decoder {
+	// Small enough to inline, so a Decoder that does not escape its caller
+	// stays on the stack.
 	d := &Decoder{b: b}
+	d.start(t)
+	return d
+}
+
+func (d *Decoder) start(t Type) {
+	b := d.b
 	switch {
 	case len(b) > MaxMessageSize:
 		d.err = fmt.Errorf("%v of %d bytes: %w", t, len(b), ErrOversize)
@@ -33,7 +41,6 @@ func NewDecoder(b []byte, t Type) *Decoder {
 	default:
 		d.off = 2
 	}
-	return d
 }
 
 // Err returns the first error encountered, if any.

@@ -120,9 +120,9 @@ func NewHMAC(key []byte) hash.Hash {
 
 // HMAC computes HMAC-SHA256(key, data).
 func HMAC(key, data []byte) []byte {
-	m := NewHMAC(key)
-	m.Write(data)
-	return m.Sum(nil)
+	var out [32]byte
+	HMACTo(&out, key, data)
+	return out[:]
 }
 
 // NewAEAD returns ChaCha20-Poly1305 (RFC 8439) keyed with a 32-byte key.

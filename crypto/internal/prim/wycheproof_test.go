@@ -129,6 +129,20 @@ func TestWycheproofHKDF(t *testing.T) {
 		for _, tc := range g.Tests {
 			n++
 			got, err := HKDF(tc.IKM, tc.Salt, string(tc.Info), tc.Size)
+			if tc.Result.valid() {
+				// The allocation-free expand the ratchet uses, from the
+				// same pseudorandom key.
+				salt := tc.Salt
+				if len(salt) == 0 {
+					salt = make([]byte, 32)
+				}
+				prk := HMAC(salt, tc.IKM)
+				out := make([]byte, tc.Size)
+				HKDFExpandTo(out, prk, string(tc.Info))
+				if !bytes.Equal(out, tc.OKM) {
+					t.Errorf("tc %d: HKDFExpandTo differs", tc.TcID)
+				}
+			}
 			if !tc.Result.valid() {
 				if err == nil {
 					t.Errorf("tc %d: invalid size %d accepted", tc.TcID, tc.Size)
@@ -166,6 +180,13 @@ func TestWycheproofHMAC(t *testing.T) {
 			got := HMAC(tc.Key, tc.Msg)[:g.TagSize/8]
 			if bytes.Equal(got, tc.Tag) != tc.Result.valid() {
 				t.Errorf("tc %d: tag match = %v, want %s", tc.TcID, !tc.Result.valid(), tc.Result)
+			}
+			// The same, with the message split as the KDFs pass it.
+			var split [32]byte
+			half := len(tc.Msg) / 2
+			HMACTo(&split, tc.Key, tc.Msg[:half], tc.Msg[half:])
+			if !bytes.Equal(split[:g.TagSize/8], got) {
+				t.Errorf("tc %d: split message gives another tag", tc.TcID)
 			}
 		}
 	}
@@ -386,5 +407,23 @@ func TestRFC8439AEAD(t *testing.T) {
 	ct[len(ct)-1] ^= 1
 	if _, err := Open(nil, key, nonce, ct, aad); err != ErrDecrypt {
 		t.Fatalf("tag failure: %v", err)
+	}
+}
+
+// TestHMACToPaths compares both HMACTo paths with crypto/hmac across the
+// inline boundary.
+func TestHMACToPaths(t *testing.T) {
+	for _, kl := range []int{0, 1, 32, 64, 65, 100} {
+		for _, ml := range []int{0, 1, 63, 64, 127, 128, 129, 300} {
+			key := bytes.Repeat([]byte{byte(kl)}, kl)
+			msg := bytes.Repeat([]byte{byte(ml + 1)}, ml)
+			var got [32]byte
+			HMACTo(&got, key, msg[:ml/3], msg[ml/3:])
+			m := NewHMAC(key)
+			m.Write(msg)
+			if !bytes.Equal(got[:], m.Sum(nil)) {
+				t.Fatalf("key %d, msg %d: differs from crypto/hmac", kl, ml)
+			}
+		}
 	}
 }
