@@ -124,7 +124,7 @@ func (p *Profile) AddAttachment(ctx context.Context, msg MessageID, info Attachm
 	}
 	defer clear(rec)
 	var id int64
-	err = p.write(ctx, "store: add attachment", func(tx *sql.Tx, _ *afterCommit) error {
+	err = p.write(ctx, "store: add attachment", func(tx *wtx, _ *afterCommit) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE id = ?`, int64(msg)).Scan(&n); err != nil {
 			return err
@@ -195,7 +195,7 @@ func (p *Profile) Attachments(ctx context.Context, msg MessageID) ([]AttachmentI
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	rows, err := p.db.QueryContext(ctx, `SELECT id, message_id, file_id, info, created_at FROM attachments WHERE message_id = ? ORDER BY id`, int64(msg))
+	rows, err := p.stmts.QueryContext(ctx, `SELECT id, message_id, file_id, info, created_at FROM attachments WHERE message_id = ? ORDER BY id`, int64(msg))
 	if err != nil {
 		return nil, fmt.Errorf("store: attachments: %w", err)
 	}
@@ -218,7 +218,7 @@ func (p *Profile) OpenAttachment(ctx context.Context, id AttachmentID) (io.ReadC
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	_, fileID, key, err := p.scanAttachment(p.db.QueryRowContext(ctx,
+	_, fileID, key, err := p.scanAttachment(p.stmts.QueryRowContext(ctx,
 		`SELECT id, message_id, file_id, info, created_at FROM attachments WHERE id = ?`, int64(id)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("attachment %d: %w", id, ErrNotFound)

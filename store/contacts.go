@@ -41,7 +41,7 @@ func (p *Profile) AddContact(ctx context.Context, c Contact) (ContactID, error) 
 		c.Verification = Unverified
 	}
 	var id int64
-	err := p.write(ctx, "store: add contact", func(tx *sql.Tx, _ *afterCommit) error {
+	err := p.write(ctx, "store: add contact", func(tx *wtx, _ *afterCommit) error {
 		mac := p.keys.mac(macHandle, []byte(c.Handle))
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM contacts WHERE handle_mac = ?`, mac).Scan(&n); err != nil {
@@ -106,12 +106,12 @@ func (p *Profile) scanContact(r rowScanner) (Contact, error) {
 
 // Contact returns one contact.
 func (p *Profile) Contact(ctx context.Context, id ContactID) (Contact, error) {
-	return p.contactWhere(ctx, p.db, `id = ?`, int64(id))
+	return p.contactWhere(ctx, p.stmts, `id = ?`, int64(id))
 }
 
 // ContactByHandle finds a contact by its exact handle.
 func (p *Profile) ContactByHandle(ctx context.Context, handle string) (Contact, error) {
-	return p.contactWhere(ctx, p.db, `handle_mac = ?`, p.keys.mac(macHandle, []byte(handle)))
+	return p.contactWhere(ctx, p.stmts, `handle_mac = ?`, p.keys.mac(macHandle, []byte(handle)))
 }
 
 func (p *Profile) contactWhere(ctx context.Context, q queryer, where string, arg any) (Contact, error) {
@@ -133,7 +133,7 @@ func (p *Profile) Contacts(ctx context.Context) ([]Contact, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	rows, err := p.db.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts`)
+	rows, err := p.stmts.QueryContext(ctx, `SELECT `+contactColumns+` FROM contacts`)
 	if err != nil {
 		return nil, fmt.Errorf("store: contacts: %w", err)
 	}
@@ -171,7 +171,7 @@ func (p *Profile) SetVerification(ctx context.Context, id ContactID, v Verificat
 // reports whether the key changed.
 func (p *Profile) SetIdentityKey(ctx context.Context, id ContactID, key []byte) (bool, error) {
 	changed := false
-	err := p.write(ctx, "store: set identity key", func(tx *sql.Tx, _ *afterCommit) error {
+	err := p.write(ctx, "store: set identity key", func(tx *wtx, _ *afterCommit) error {
 		c, err := p.scanContact(tx.QueryRowContext(ctx, `SELECT `+contactColumns+` FROM contacts WHERE id = ?`, int64(id)))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("contact %d: %w", id, ErrNotFound)
@@ -197,7 +197,7 @@ func (p *Profile) SetIdentityKey(ctx context.Context, id ContactID, key []byte) 
 }
 
 func (p *Profile) updateContactColumn(ctx context.Context, id ContactID, column string, pt []byte) error {
-	return p.write(ctx, "store: update contact", func(tx *sql.Tx, _ *afterCommit) error {
+	return p.write(ctx, "store: update contact", func(tx *wtx, _ *afterCommit) error {
 		res, err := tx.ExecContext(ctx, `UPDATE contacts SET `+column+` = ?, updated_at = ? WHERE id = ?`,
 			p.keys.seal("contacts", column, int64(id), pt), toMS(p.now()), int64(id))
 		if err != nil {
@@ -250,7 +250,7 @@ func (p *Profile) scanConversation(r rowScanner) (Conversation, error) {
 // EnsureConversation returns the conversation with contact, creating it.
 func (p *Profile) EnsureConversation(ctx context.Context, contact ContactID) (Conversation, error) {
 	var c Conversation
-	err := p.write(ctx, "store: ensure conversation", func(tx *sql.Tx, _ *afterCommit) error {
+	err := p.write(ctx, "store: ensure conversation", func(tx *wtx, _ *afterCommit) error {
 		var err error
 		c, err = p.scanConversation(tx.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE contact_id = ?`, int64(contact)))
 		if err == nil || !errors.Is(err, sql.ErrNoRows) {
@@ -277,7 +277,7 @@ func (p *Profile) Conversation(ctx context.Context, id ConversationID) (Conversa
 	if err := p.check(); err != nil {
 		return Conversation{}, err
 	}
-	c, err := p.scanConversation(p.db.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, int64(id)))
+	c, err := p.scanConversation(p.stmts.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, int64(id)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Conversation{}, fmt.Errorf("conversation %d: %w", id, ErrNotFound)
 	}
@@ -292,7 +292,7 @@ func (p *Profile) Conversations(ctx context.Context) ([]Conversation, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	rows, err := p.db.QueryContext(ctx, `SELECT `+conversationColumns+` FROM conversations ORDER BY last_activity_at DESC, id DESC`)
+	rows, err := p.stmts.QueryContext(ctx, `SELECT `+conversationColumns+` FROM conversations ORDER BY last_activity_at DESC, id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("store: conversations: %w", err)
 	}
@@ -311,7 +311,7 @@ func (p *Profile) Conversations(ctx context.Context) ([]Conversation, error) {
 // SetConversationSettings sets the disappearing-messages timer and mute flag.
 func (p *Profile) SetConversationSettings(ctx context.Context, id ConversationID, disappearAfter time.Duration, muted bool) error {
 	s, _ := json.Marshal(conversationSettings{DisappearAfterMS: disappearAfter.Milliseconds(), Muted: muted})
-	return p.write(ctx, "store: conversation settings", func(tx *sql.Tx, _ *afterCommit) error {
+	return p.write(ctx, "store: conversation settings", func(tx *wtx, _ *afterCommit) error {
 		res, err := tx.ExecContext(ctx, `UPDATE conversations SET settings = ? WHERE id = ?`,
 			p.keys.seal("conversations", "settings", int64(id), s), int64(id))
 		if err != nil {
@@ -327,7 +327,7 @@ func (p *Profile) SetConversationSettings(ctx context.Context, id ConversationID
 // DeleteConversation removes a conversation and all its messages, index
 // entries and attachment files.
 func (p *Profile) DeleteConversation(ctx context.Context, id ConversationID) error {
-	return p.write(ctx, "store: delete conversation", func(tx *sql.Tx, ac *afterCommit) error {
+	return p.write(ctx, "store: delete conversation", func(tx *wtx, ac *afterCommit) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id FROM messages WHERE conversation_id = ?`, int64(id))
 		if err != nil {
 			return err

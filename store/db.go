@@ -23,6 +23,9 @@ func openDB(path string) (*sql.DB, error) {
 		"synchronous(FULL)",
 		"foreign_keys(1)",
 		"secure_delete(1)",
+		// 32 MiB of page cache: the blind index is written at random
+		// positions, and a bigger cache saves re-reading its pages.
+		"cache_size(-32768)",
 	} {
 		q.Add("_pragma", p)
 	}

@@ -20,7 +20,7 @@ func (p *Profile) PurgeExpired(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		n := 0
-		err := p.write(ctx, "store: purge expired", func(tx *sql.Tx, ac *afterCommit) error {
+		err := p.write(ctx, "store: purge expired", func(tx *wtx, ac *afterCommit) error {
 			rows, err := tx.QueryContext(ctx, `SELECT id FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
 				p.now().UnixMilli(), purgeBatch)
 			if err != nil {
@@ -57,7 +57,7 @@ func (p *Profile) PurgeExpired(ctx context.Context) (int, error) {
 // nextExpiry is the earliest pending expiry, or false if none.
 func (p *Profile) nextExpiry(ctx context.Context) (time.Time, bool, error) {
 	var v sql.NullInt64
-	if err := p.db.QueryRowContext(ctx, `SELECT min(expires_at) FROM messages WHERE expires_at IS NOT NULL`).Scan(&v); err != nil {
+	if err := p.stmts.QueryRowContext(ctx, `SELECT min(expires_at) FROM messages WHERE expires_at IS NOT NULL`).Scan(&v); err != nil {
 		return time.Time{}, false, err
 	}
 	if !v.Valid {

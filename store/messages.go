@@ -52,7 +52,7 @@ type messageMeta struct {
 const messageColumns = `id, conversation_id, reply_to, sent_at, received_at, edited_at, expires_at, meta, body`
 
 // insertMessage writes m in tx and indexes its body.
-func (p *Profile) insertMessage(ctx context.Context, tx *sql.Tx, m *Message, ac *afterCommit) (MessageID, error) {
+func (p *Profile) insertMessage(ctx context.Context, tx *wtx, m *Message, ac *afterCommit) (MessageID, error) {
 	if m.Conversation == 0 {
 		return 0, errors.New("message has no conversation")
 	}
@@ -112,7 +112,7 @@ func (p *Profile) insertMessage(ctx context.Context, tx *sql.Tx, m *Message, ac 
 // InsertMessage stores m (its ID is ignored) and returns the new id.
 func (p *Profile) InsertMessage(ctx context.Context, m Message) (MessageID, error) {
 	var id MessageID
-	err := p.write(ctx, "store: insert message", func(tx *sql.Tx, ac *afterCommit) error {
+	err := p.write(ctx, "store: insert message", func(tx *wtx, ac *afterCommit) error {
 		var err error
 		id, err = p.insertMessage(ctx, tx, &m, ac)
 		return err
@@ -123,7 +123,7 @@ func (p *Profile) InsertMessage(ctx context.Context, m Message) (MessageID, erro
 // InsertMessages stores ms in one transaction: all or none.
 func (p *Profile) InsertMessages(ctx context.Context, ms []Message) ([]MessageID, error) {
 	ids := make([]MessageID, 0, len(ms))
-	err := p.write(ctx, "store: insert messages", func(tx *sql.Tx, ac *afterCommit) error {
+	err := p.write(ctx, "store: insert messages", func(tx *wtx, ac *afterCommit) error {
 		for i := range ms {
 			m := ms[i]
 			id, err := p.insertMessage(ctx, tx, &m, ac)
@@ -184,14 +184,14 @@ func (p *Profile) Message(ctx context.Context, id MessageID) (Message, error) {
 	if err := p.check(); err != nil {
 		return Message{}, err
 	}
-	m, err := p.scanMessage(p.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, int64(id)))
+	m, err := p.scanMessage(p.stmts.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, int64(id)))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && p.expired(&m)) {
 		return Message{}, fmt.Errorf("message %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return Message{}, fmt.Errorf("store: message %d: %w", id, err)
 	}
-	if m.Reactions, err = p.reactions(ctx, p.db, id); err != nil {
+	if m.Reactions, err = p.reactions(ctx, p.stmts, id); err != nil {
 		return Message{}, err
 	}
 	return m, nil
@@ -210,11 +210,11 @@ func (p *Profile) Messages(ctx context.Context, conv ConversationID, before Mess
 	var rows *sql.Rows
 	var err error
 	if before == 0 {
-		rows, err = p.db.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
+		rows, err = p.stmts.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
 			WHERE conversation_id = ? AND (expires_at IS NULL OR expires_at > ?)
 			ORDER BY sent_at DESC, id DESC LIMIT ?`, int64(conv), now, limit)
 	} else {
-		rows, err = p.db.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
+		rows, err = p.stmts.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
 			WHERE conversation_id = ?1 AND (expires_at IS NULL OR expires_at > ?2)
 			AND (sent_at, id) < (SELECT sent_at, id FROM messages WHERE id = ?3)
 			ORDER BY sent_at DESC, id DESC LIMIT ?4`, int64(conv), now, int64(before), limit)
@@ -236,7 +236,7 @@ func (p *Profile) Messages(ctx context.Context, conv ConversationID, before Mess
 		return nil, fmt.Errorf("store: messages: %w", err)
 	}
 	for i := range out {
-		if out[i].Reactions, err = p.reactions(ctx, p.db, out[i].ID); err != nil {
+		if out[i].Reactions, err = p.reactions(ctx, p.stmts, out[i].ID); err != nil {
 			return nil, err
 		}
 	}
@@ -245,7 +245,7 @@ func (p *Profile) Messages(ctx context.Context, conv ConversationID, before Mess
 
 // EditMessage replaces a message's body; the search index follows.
 func (p *Profile) EditMessage(ctx context.Context, id MessageID, body string) error {
-	return p.write(ctx, "store: edit message", func(tx *sql.Tx, _ *afterCommit) error {
+	return p.write(ctx, "store: edit message", func(tx *wtx, _ *afterCommit) error {
 		m, err := p.scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, int64(id)))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("message %d: %w", id, ErrNotFound)
@@ -266,7 +266,7 @@ func (p *Profile) EditMessage(ctx context.Context, id MessageID, body string) er
 
 // SetStatus records a message's delivery status.
 func (p *Profile) SetStatus(ctx context.Context, id MessageID, s Status) error {
-	return p.write(ctx, "store: set status", func(tx *sql.Tx, _ *afterCommit) error {
+	return p.write(ctx, "store: set status", func(tx *wtx, _ *afterCommit) error {
 		var ct []byte
 		err := tx.QueryRowContext(ctx, `SELECT meta FROM messages WHERE id = ?`, int64(id)).Scan(&ct)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -296,7 +296,7 @@ func (p *Profile) SetStatus(ctx context.Context, id MessageID, s Status) error {
 // SetExpiry sets (or, with the zero time, clears) when a message disappears,
 // e.g. when a disappearing message is first read.
 func (p *Profile) SetExpiry(ctx context.Context, id MessageID, at time.Time) error {
-	return p.write(ctx, "store: set expiry", func(tx *sql.Tx, ac *afterCommit) error {
+	return p.write(ctx, "store: set expiry", func(tx *wtx, ac *afterCommit) error {
 		res, err := tx.ExecContext(ctx, `UPDATE messages SET expires_at = ? WHERE id = ?`, nullMS(at), int64(id))
 		if err != nil {
 			return err
@@ -312,7 +312,7 @@ func (p *Profile) SetExpiry(ctx context.Context, id MessageID, at time.Time) err
 // DeleteMessage removes a message, its reactions, its index entries and its
 // attachments (rows and files).
 func (p *Profile) DeleteMessage(ctx context.Context, id MessageID) error {
-	return p.write(ctx, "store: delete message", func(tx *sql.Tx, ac *afterCommit) error {
+	return p.write(ctx, "store: delete message", func(tx *wtx, ac *afterCommit) error {
 		found, err := p.deleteMessage(ctx, tx, id, ac)
 		if err != nil {
 			return err
@@ -325,7 +325,7 @@ func (p *Profile) DeleteMessage(ctx context.Context, id MessageID) error {
 }
 
 // deleteMessage removes one message in tx; files go after the commit.
-func (p *Profile) deleteMessage(ctx context.Context, tx *sql.Tx, id MessageID, ac *afterCommit) (bool, error) {
+func (p *Profile) deleteMessage(ctx context.Context, tx *wtx, id MessageID, ac *afterCommit) (bool, error) {
 	var sent int64
 	var body []byte
 	err := tx.QueryRowContext(ctx, `SELECT sent_at, body FROM messages WHERE id = ?`, int64(id)).Scan(&sent, &body)
@@ -370,7 +370,7 @@ func (p *Profile) deleteMessage(ctx context.Context, tx *sql.Tx, id MessageID, a
 
 // React sets sender's reaction to a message; an empty emoji removes it.
 func (p *Profile) React(ctx context.Context, id MessageID, sender ContactID, emoji string) error {
-	return p.write(ctx, "store: react", func(tx *sql.Tx, _ *afterCommit) error {
+	return p.write(ctx, "store: react", func(tx *wtx, _ *afterCommit) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE id = ?`, int64(id)).Scan(&n); err != nil {
 			return err
@@ -382,7 +382,7 @@ func (p *Profile) React(ctx context.Context, id MessageID, sender ContactID, emo
 	})
 }
 
-func (p *Profile) setReaction(ctx context.Context, tx *sql.Tx, msg MessageID, r Reaction) error {
+func (p *Profile) setReaction(ctx context.Context, tx *wtx, msg MessageID, r Reaction) error {
 	// The ciphertext is bound to the row id, so a changed reaction is a new row.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM reactions WHERE message_id = ? AND sender_id = ?`, int64(msg), int64(r.Sender)); err != nil {
 		return err

@@ -104,7 +104,6 @@ CREATE TABLE search_index(
   message_id INTEGER NOT NULL,
   conversation_id INTEGER NOT NULL,
   PRIMARY KEY(token, sent_at, message_id)) WITHOUT ROWID;
-CREATE INDEX search_by_conversation ON search_index(token, conversation_id, sent_at, message_id);
 CREATE TABLE calls(
   id INTEGER PRIMARY KEY,
   contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,

@@ -41,6 +41,7 @@ func (o *Options) backend() keyringBackend {
 type Profile struct {
 	dir      string
 	db       *sql.DB
+	stmts    *stmtCache // prepared statements over db
 	keys     *columnKeys
 	pf       *profileFile
 	kr       keyringBackend
@@ -181,6 +182,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Profile, error) {
 	p := &Profile{
 		dir:      dir,
 		db:       db,
+		stmts:    newStmtCache(db),
 		keys:     newColumnKeys(s.master),
 		pf:       pf,
 		kr:       kr,
@@ -225,6 +227,7 @@ func (p *Profile) Close() error {
 	defer p.wmu.Unlock()
 	clear(p.identity)
 	clear(p.master)
+	p.stmts.close()
 	return p.db.Close()
 }
 
@@ -372,7 +375,7 @@ func (p *Profile) sweepOrphanFiles(ctx context.Context) error {
 		}
 		if !isTmp {
 			var n int
-			if err := p.db.QueryRowContext(ctx, `SELECT count(*) FROM attachments WHERE file_id = ?`, fileID).Scan(&n); err != nil {
+			if err := p.stmts.QueryRowContext(ctx, `SELECT count(*) FROM attachments WHERE file_id = ?`, fileID).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {

@@ -20,7 +20,7 @@ type DeviceKeys struct {
 
 // SetDeviceKeys stores (replaces) this device's keys.
 func (p *Profile) SetDeviceKeys(ctx context.Context, k DeviceKeys) error {
-	return p.write(ctx, "store: set device keys", func(tx *sql.Tx, _ *afterCommit) error {
+	return p.write(ctx, "store: set device keys", func(tx *wtx, _ *afterCommit) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO device(id, created_at, public, private) VALUES (1, ?, ?, ?)
 			ON CONFLICT(id) DO UPDATE SET public = excluded.public, private = excluded.private`,
 			toMS(p.now()), p.keys.seal("device", "public", 1, k.Public), p.keys.seal("device", "private", 1, k.Private))
@@ -34,7 +34,7 @@ func (p *Profile) DeviceKeys(ctx context.Context) (DeviceKeys, error) {
 		return DeviceKeys{}, err
 	}
 	var pub, priv []byte
-	err := p.db.QueryRowContext(ctx, `SELECT public, private FROM device WHERE id = 1`).Scan(&pub, &priv)
+	err := p.stmts.QueryRowContext(ctx, `SELECT public, private FROM device WHERE id = 1`).Scan(&pub, &priv)
 	if errors.Is(err, sql.ErrNoRows) {
 		return DeviceKeys{}, fmt.Errorf("device keys: %w", ErrNotFound)
 	}
@@ -59,7 +59,7 @@ type PrekeyRef struct {
 
 // PutPrekey stores (replaces) a prekey's private part.
 func (p *Profile) PutPrekey(ctx context.Context, ref PrekeyRef, private []byte) error {
-	return p.write(ctx, "store: put prekey", func(tx *sql.Tx, _ *afterCommit) error {
+	return p.write(ctx, "store: put prekey", func(tx *wtx, _ *afterCommit) error {
 		if err := deletePrekey(ctx, tx, ref); err != nil {
 			return err
 		}
@@ -80,7 +80,7 @@ func (p *Profile) Prekey(ctx context.Context, ref PrekeyRef) ([]byte, error) {
 	}
 	var id int64
 	var ct []byte
-	err := p.db.QueryRowContext(ctx, `SELECT id, private FROM prekeys WHERE kind = ? AND key_id = ?`, int(ref.Kind), int64(ref.ID)).Scan(&id, &ct)
+	err := p.stmts.QueryRowContext(ctx, `SELECT id, private FROM prekeys WHERE kind = ? AND key_id = ?`, int(ref.Kind), int64(ref.ID)).Scan(&id, &ct)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("prekey %v/%d: %w", ref.Kind, ref.ID, ErrNotFound)
 	}
@@ -92,7 +92,7 @@ func (p *Profile) Prekey(ctx context.Context, ref PrekeyRef) ([]byte, error) {
 
 // DeletePrekey removes a prekey.
 func (p *Profile) DeletePrekey(ctx context.Context, ref PrekeyRef) error {
-	return p.write(ctx, "store: delete prekey", func(tx *sql.Tx, _ *afterCommit) error {
+	return p.write(ctx, "store: delete prekey", func(tx *wtx, _ *afterCommit) error {
 		return deletePrekey(ctx, tx, ref)
 	})
 }
@@ -103,11 +103,11 @@ func (p *Profile) CountPrekeys(ctx context.Context, kind PrekeyKind) (int, error
 		return 0, err
 	}
 	var n int
-	err := p.db.QueryRowContext(ctx, `SELECT count(*) FROM prekeys WHERE kind = ?`, int(kind)).Scan(&n)
+	err := p.stmts.QueryRowContext(ctx, `SELECT count(*) FROM prekeys WHERE kind = ?`, int(kind)).Scan(&n)
 	return n, err
 }
 
-func deletePrekey(ctx context.Context, tx *sql.Tx, ref PrekeyRef) error {
+func deletePrekey(ctx context.Context, tx *wtx, ref PrekeyRef) error {
 	_, err := tx.ExecContext(ctx, `DELETE FROM prekeys WHERE kind = ? AND key_id = ?`, int(ref.Kind), int64(ref.ID))
 	return err
 }
@@ -116,7 +116,7 @@ func deletePrekey(ctx context.Context, tx *sql.Tx, ref PrekeyRef) error {
 // stored only as a MAC; the value is encrypted.
 
 func (p *Profile) putNamed(ctx context.Context, table, name string, value []byte) error {
-	return p.write(ctx, "store: put "+table, func(tx *sql.Tx, _ *afterCommit) error {
+	return p.write(ctx, "store: put "+table, func(tx *wtx, _ *afterCommit) error {
 		mac := p.keys.mac(macName, []byte(table), []byte(name))
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE name_mac = ?`, mac); err != nil {
 			return err
@@ -137,7 +137,7 @@ func (p *Profile) getNamed(ctx context.Context, table, name string) ([]byte, err
 	}
 	var id int64
 	var ct []byte
-	err := p.db.QueryRowContext(ctx, `SELECT id, value FROM `+table+` WHERE name_mac = ?`, p.keys.mac(macName, []byte(table), []byte(name))).Scan(&id, &ct)
+	err := p.stmts.QueryRowContext(ctx, `SELECT id, value FROM `+table+` WHERE name_mac = ?`, p.keys.mac(macName, []byte(table), []byte(name))).Scan(&id, &ct)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%s %q: %w", table, name, ErrNotFound)
 	}
@@ -148,7 +148,7 @@ func (p *Profile) getNamed(ctx context.Context, table, name string) ([]byte, err
 }
 
 func (p *Profile) deleteNamed(ctx context.Context, table, name string) error {
-	return p.write(ctx, "store: delete "+table, func(tx *sql.Tx, _ *afterCommit) error {
+	return p.write(ctx, "store: delete "+table, func(tx *wtx, _ *afterCommit) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE name_mac = ?`, p.keys.mac(macName, []byte(table), []byte(name)))
 		return err
 	})
@@ -203,7 +203,7 @@ func (p *Profile) AddCall(ctx context.Context, c CallRecord) (CallID, error) {
 		c.StartedAt = p.now()
 	}
 	var id int64
-	err := p.write(ctx, "store: add call", func(tx *sql.Tx, _ *afterCommit) error {
+	err := p.write(ctx, "store: add call", func(tx *wtx, _ *afterCommit) error {
 		var err error
 		if id, err = nextID(ctx, tx, "calls"); err != nil {
 			return err
@@ -228,7 +228,7 @@ func (p *Profile) Calls(ctx context.Context, limit int) ([]CallRecord, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := p.db.QueryContext(ctx, `SELECT id, contact_id, started_at, ended_at, info FROM calls ORDER BY started_at DESC, id DESC LIMIT ?`, limit)
+	rows, err := p.stmts.QueryContext(ctx, `SELECT id, contact_id, started_at, ended_at, info FROM calls ORDER BY started_at DESC, id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: calls: %w", err)
 	}

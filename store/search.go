@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -40,34 +39,42 @@ func searchTokens(k *columnKeys, body string) []int64 {
 	return toks
 }
 
-func insertTokens(ctx context.Context, tx *sql.Tx, toks []int64, msg, conv, sentAt int64) error {
-	if len(toks) == 0 {
-		return nil
+// Tokens are inserted tokenBatch rows per statement (then one by one), so
+// the statements have fixed shapes and stay prepared.
+const tokenBatch = 16
+
+var insertTokensBatchSQL = func() string {
+	q := `INSERT OR IGNORE INTO search_index(token, sent_at, message_id, conversation_id) VALUES (?,?,?,?)`
+	for i := 1; i < tokenBatch; i++ {
+		q += `,(?,?,?,?)`
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO search_index(token, sent_at, message_id, conversation_id) VALUES (?, ?, ?, ?)`)
-	if err != nil {
-		return err
+	return q
+}()
+
+func insertTokens(ctx context.Context, tx queryer, toks []int64, msg, conv, sentAt int64) error {
+	args := make([]any, 0, 4*tokenBatch)
+	for len(toks) >= tokenBatch {
+		args = args[:0]
+		for _, t := range toks[:tokenBatch] {
+			args = append(args, t, sentAt, msg, conv)
+		}
+		if _, err := tx.ExecContext(ctx, insertTokensBatchSQL, args...); err != nil {
+			return fmt.Errorf("index message %d: %w", msg, err)
+		}
+		toks = toks[tokenBatch:]
 	}
-	defer st.Close()
 	for _, t := range toks {
-		if _, err := st.ExecContext(ctx, t, sentAt, msg, conv); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO search_index(token, sent_at, message_id, conversation_id) VALUES (?,?,?,?)`,
+			t, sentAt, msg, conv); err != nil {
 			return fmt.Errorf("index message %d: %w", msg, err)
 		}
 	}
 	return nil
 }
 
-func deleteTokens(ctx context.Context, tx *sql.Tx, toks []int64, msg, sentAt int64) error {
-	if len(toks) == 0 {
-		return nil
-	}
-	st, err := tx.PrepareContext(ctx, `DELETE FROM search_index WHERE token = ? AND sent_at = ? AND message_id = ?`)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+func deleteTokens(ctx context.Context, tx queryer, toks []int64, msg, sentAt int64) error {
 	for _, t := range toks {
-		if _, err := st.ExecContext(ctx, t, sentAt, msg); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM search_index WHERE token = ? AND sent_at = ? AND message_id = ?`, t, sentAt, msg); err != nil {
 			return fmt.Errorf("unindex message %d: %w", msg, err)
 		}
 	}
@@ -139,7 +146,7 @@ func (p *Profile) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 	sb.WriteString(` ORDER BY s.sent_at DESC, s.message_id DESC LIMIT ? OFFSET ?`)
 	args = append(args, limit+1, offset)
 
-	rows, err := p.db.QueryContext(ctx, sb.String(), args...)
+	rows, err := p.stmts.QueryContext(ctx, sb.String(), args...)
 	if err != nil {
 		return SearchResult{}, fmt.Errorf("search: %w", err)
 	}

@@ -31,7 +31,7 @@ func (p *Profile) Session(ctx context.Context, contact ContactID, device string)
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	st, _, err := p.loadSession(ctx, p.db, contact, device)
+	st, _, err := p.loadSession(ctx, p.stmts, contact, device)
 	if err != nil {
 		return nil, err
 	}
@@ -76,11 +76,12 @@ func (p *Profile) UpdateSession(ctx context.Context, contact ContactID, device s
 	}
 	p.wmu.Lock()
 	defer p.wmu.Unlock()
-	tx, err := p.db.BeginTx(ctx, nil)
+	sqlTx, err := p.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("store: update session: %w", err)
 	}
-	defer tx.Rollback()
+	defer sqlTx.Rollback()
+	tx := &wtx{sqlTx, p.stmts}
 	state, rowID, err := p.loadSession(ctx, tx, contact, device)
 	if err != nil {
 		return 0, err
@@ -115,7 +116,7 @@ func (p *Profile) UpdateSession(ctx context.Context, contact ContactID, device s
 	return id, nil
 }
 
-func (p *Profile) putSession(ctx context.Context, tx *sql.Tx, contact ContactID, device string, rowID int64, state []byte) error {
+func (p *Profile) putSession(ctx context.Context, tx *wtx, contact ContactID, device string, rowID int64, state []byte) error {
 	now := toMS(p.now())
 	if rowID != 0 {
 		_, err := tx.ExecContext(ctx, `UPDATE sessions SET state = ?, updated_at = ? WHERE id = ?`,
@@ -141,7 +142,7 @@ func (p *Profile) PutSession(ctx context.Context, contact ContactID, device stri
 
 // DeleteSession forgets the session with (contact, device).
 func (p *Profile) DeleteSession(ctx context.Context, contact ContactID, device string) error {
-	return p.write(ctx, "store: delete session", func(tx *sql.Tx, _ *afterCommit) error {
+	return p.write(ctx, "store: delete session", func(tx *wtx, _ *afterCommit) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE contact_id = ? AND device_mac = ?`, int64(contact), p.deviceMAC(contact, device))
 		return err
 	})

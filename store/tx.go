@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
 
@@ -14,7 +13,7 @@ type afterCommit struct {
 }
 
 // write runs fn in one write transaction. Writers are serialised by wmu.
-func (p *Profile) write(ctx context.Context, what string, fn func(tx *sql.Tx, ac *afterCommit) error) error {
+func (p *Profile) write(ctx context.Context, what string, fn func(tx *wtx, ac *afterCommit) error) error {
 	if err := p.check(); err != nil {
 		return err
 	}
@@ -26,7 +25,7 @@ func (p *Profile) write(ctx context.Context, what string, fn func(tx *sql.Tx, ac
 	}
 	defer tx.Rollback()
 	var ac afterCommit
-	if err := fn(tx, &ac); err != nil {
+	if err := fn(&wtx{tx, p.stmts}, &ac); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	if err := tx.Commit(); err != nil {
