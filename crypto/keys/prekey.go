@@ -216,6 +216,10 @@ type PrekeyPrivate struct {
 	_      [0]func()
 	signed SignedPrekey
 	seed   []byte
+	// The expanded key, built once from seed: X25519 public-key and ML-KEM
+	// key expansion are too costly to repeat per session setup.
+	dh *ecdh.PrivateKey
+	dk *mlkem.DecapsulationKey1024
 }
 
 // GeneratePrekey creates and signs a prekey of type typ for device.
@@ -243,18 +247,22 @@ func GeneratePrekey(r io.Reader, device *DevicePrivateKey, typ PrekeyType, id Pr
 	return p, nil
 }
 
+// publicFromSeed expands the seed, keeps the expanded private key and
+// returns the public key bytes.
 func (p *PrekeyPrivate) publicFromSeed() ([]byte, error) {
 	if p.signed.Type.IsMLKEM() {
 		dk, err := prim.NewMLKEMPrivate(p.seed)
 		if err != nil {
 			return nil, ErrInvalidKey
 		}
+		p.dk = dk
 		return dk.EncapsulationKey().Bytes(), nil
 	}
 	k, err := prim.NewX25519Private(p.seed)
 	if err != nil {
 		return nil, ErrInvalidKey
 	}
+	p.dh = k
 	return k.PublicKey().Bytes(), nil
 }
 
@@ -285,7 +293,7 @@ func (p *PrekeyPrivate) X25519() (*ecdh.PrivateKey, error) {
 	if p.signed.Type.IsMLKEM() {
 		return nil, fmt.Errorf("%v is not an x25519 prekey: %w", p.signed.Type, ErrWrongType)
 	}
-	return prim.NewX25519Private(p.seed)
+	return p.dh, nil
 }
 
 // MLKEM returns the decapsulation key of an ML-KEM-1024 prekey.
@@ -294,7 +302,7 @@ func (p *PrekeyPrivate) MLKEM() (*mlkem.DecapsulationKey1024, error) {
 	if !p.signed.Type.IsMLKEM() {
 		return nil, fmt.Errorf("%v is not an ml-kem prekey: %w", p.signed.Type, ErrWrongType)
 	}
-	return prim.NewMLKEMPrivate(p.seed)
+	return p.dk, nil
 }
 
 // MarshalBinary encodes the prekey (secret and signed public half) for local
@@ -360,6 +368,7 @@ func (p *PrekeyPrivate) Destroy() {
 	}
 	prim.Wipe(p.seed)
 	p.seed = nil
+	p.dh, p.dk = nil, nil
 }
 
 // MaxPrekeyBatch bounds how many prekeys one upload may carry.

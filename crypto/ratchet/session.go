@@ -100,12 +100,12 @@ func NewResponder(sk, hka, nhkb *[32]byte, ratchetKey *ecdh.PrivateKey, ad []byt
 	if len(ad) == 0 || len(ad) > MaxAD {
 		return nil, fmt.Errorf("new session: associated data of %d bytes: %w", len(ad), ErrInvalidState)
 	}
-	k, err := prim.NewX25519Private(ratchetKey.Bytes())
-	if err != nil {
-		return nil, fmt.Errorf("new session: %w", err)
+	if ratchetKey == nil || ratchetKey.Curve() != ecdh.X25519() {
+		return nil, fmt.Errorf("new session: ratchet key: %w", ErrInvalidState)
 	}
-	s := &Session{rk: *sk, dhs: k, nhks: *nhkb, nhkr: *hka}
-	copy(s.dhsPub[:], k.PublicKey().Bytes())
+	// ecdh keys are immutable, so sharing the prekey's value is safe.
+	s := &Session{rk: *sk, dhs: ratchetKey, nhks: *nhkb, nhkr: *hka}
+	copy(s.dhsPub[:], ratchetKey.PublicKey().Bytes())
 	s.ad = append([]byte(nil), ad...)
 	return s, nil
 }
