@@ -123,4 +123,3 @@ func BenchmarkLibsignalPingPong1K(b *testing.B) {
 		from, to = to, from
 	}
 }
-
