@@ -71,7 +71,9 @@ func run() error {
 		OnStartup: func(c context.Context) { ctx = c },
 		SingleInstanceLock: &options.SingleInstanceLock{
 			UniqueId: profile.InstanceID(),
-			OnSecondInstanceLaunch: func(options.SecondInstanceData) {
+			OnSecondInstanceLaunch: func(d options.SecondInstanceData) {
+				// The arguments may carry a deep link: count them, never log them.
+				log.Info("second instance handed over", "args", len(d.Args))
 				if ctx == nil {
 					return
 				}

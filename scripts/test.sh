@@ -9,7 +9,7 @@ step() { printf '\n=== %s\n' "$*"; }
 started=$SECONDS
 
 step "gofmt"
-unformatted=$(gofmt -l $(go list -f '{{.Dir}}' ./...))
+unformatted=$(git ls-files --cached --others --exclude-standard -z -- '*.go' | xargs -0 gofmt -l)
 if [ -n "$unformatted" ]; then echo "not gofmt'ed:"; echo "$unformatted"; exit 1; fi
 
 step "go vet"
