@@ -18,7 +18,11 @@ var realKDF, realMinKDF = passphraseKDF, minKDF
 func TestMain(m *testing.M) {
 	passphraseKDF = kdfParams{Time: 1, MemoryKiB: 64, Threads: 1}
 	minKDF = passphraseKDF
-	os.Exit(m.Run())
+	code := m.Run()
+	if bigDir != "" {
+		os.RemoveAll(filepath.Dir(bigDir))
+	}
+	os.Exit(code)
 }
 
 var testPass = []byte("correct horse battery staple")

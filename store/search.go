@@ -29,12 +29,16 @@ func searchTokens(k *columnKeys, body string) []int64 {
 	}
 	seen := make(map[string]struct{}, len(terms))
 	toks := make([]int64, 0, len(terms))
+	m := hmac.New(sha256.New, k.macs[macSearch])
+	var sum [sha256.Size]byte
 	for _, t := range terms {
 		if _, ok := seen[t]; ok {
 			continue
 		}
 		seen[t] = struct{}{}
-		toks = append(toks, searchToken(k, t))
+		m.Reset()
+		m.Write([]byte(t))
+		toks = append(toks, int64(binary.BigEndian.Uint64(m.Sum(sum[:0]))))
 	}
 	return toks
 }
