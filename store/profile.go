@@ -79,7 +79,9 @@ func Create(ctx context.Context, dir string, identityKey []byte, opts Options) (
 }
 
 // create makes a profile at schema version target and, if populate is not
-// nil, lets it fill the database before profile.json is written.
+// nil, lets it fill the database before profile.json is written. It opens
+// and returns the profile only when target is the current version (older
+// targets exist for the migration tests).
 func create(ctx context.Context, dir string, s secrets, opts Options, target int, populate func(db *sql.DB, k *columnKeys) error) (*Profile, error) {
 	defer s.wipe()
 	if err := prepareEmptyDir(dir); err != nil {
@@ -340,8 +342,8 @@ func (p *Profile) UseKeyring(passphrase []byte) error {
 	return nil
 }
 
-// Delete closes nothing: it removes the profile's keyring entry and files.
-// The profile must be closed first.
+// Delete removes a profile: its keyring entry (if any) and its files. The
+// profile must be closed first.
 func Delete(dir string, opts Options) error {
 	pf, err := readProfileFile(dir)
 	if err != nil && !errors.Is(err, ErrCorruptProfile) {
