@@ -29,6 +29,9 @@ const (
 	TypeSessionState      Type = 10
 	TypeSafetyQR          Type = 11
 	TypePrivateKey        Type = 12
+	// TypeContent is the application's message content (package app/content),
+	// carried as ratchet plaintext. crypto/ never decodes it.
+	TypeContent Type = 13
 )
 
 var typeNames = [...]string{
@@ -45,6 +48,7 @@ var typeNames = [...]string{
 	TypeSessionState:      "session-state",
 	TypeSafetyQR:          "safety-qr",
 	TypePrivateKey:        "private-key",
+	TypeContent:           "content",
 }
 
 // String returns the type's name, or "type(N)" for values this code does not

@@ -76,6 +76,9 @@ func TestDecoderErrors(t *testing.T) {
 	if _, err := Peek([]byte{1, 200}); !errors.Is(err, ErrWrongType) {
 		t.Fatalf("Peek unknown type: %v", err)
 	}
+	if !TypeContent.Known() || TypeContent.String() != "content" || Type(14).Known() {
+		t.Fatal("TypeContent")
+	}
 	if Type(200).String() != "type(200)" || TypeBundle.String() != "bundle" {
 		t.Fatal("Type.String")
 	}
