@@ -459,3 +459,29 @@ func TestPad(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendVariants(t *testing.T) {
+	alice, bob, r := newPair(t, 11)
+	prefix := []byte("prefix")
+	buf := append(make([]byte, 0, 4096), prefix...)
+	var pt []byte
+	for i := 0; i < 3; i++ {
+		ct, err := alice.EncryptAppend(buf, r, []byte(fmt.Sprint("msg ", i)))
+		if err != nil || !bytes.HasPrefix(ct, prefix) {
+			t.Fatalf("EncryptAppend: %v", err)
+		}
+		// The same bytes without the prefix are an ordinary message.
+		pt, err = bob.DecryptAppend(pt[:0], r, ct[len(prefix):], t0)
+		if err != nil || string(pt) != fmt.Sprint("msg ", i) {
+			t.Fatalf("DecryptAppend: %q, %v", pt, err)
+		}
+	}
+	ct, _ := alice.Encrypt(r, []byte("tail"))
+	out, err := bob.DecryptAppend([]byte("head:"), r, ct, t0)
+	if err != nil || string(out) != "head:tail" {
+		t.Fatalf("DecryptAppend with prefix: %q, %v", out, err)
+	}
+	if _, err := bob.EncryptAppend(nil, r, make([]byte, MaxPlaintext+1)); !errors.Is(err, ErrTooLarge) {
+		t.Fatal(err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/sotto-im/sotto/crypto/internal/prim"
@@ -120,20 +121,27 @@ func (s *Session) CanSend() bool { return s.hasCKs }
 // Encrypt pads and encrypts plaintext as the next message of the sending
 // chain. The header nonce is drawn from r.
 func (s *Session) Encrypt(r io.Reader, plaintext []byte) ([]byte, error) {
+	return s.EncryptAppend(nil, r, plaintext)
+}
+
+// EncryptAppend is Encrypt appending the message to dst, so a caller can
+// reuse one buffer for many messages. On error dst is returned unchanged.
+func (s *Session) EncryptAppend(dst []byte, r io.Reader, plaintext []byte) ([]byte, error) {
 	if !s.hasCKs {
-		return nil, ErrCannotSend
+		return dst, ErrCannotSend
 	}
 	if len(plaintext) > MaxPlaintext {
-		return nil, ErrTooLarge
+		return dst, ErrTooLarge
 	}
 	padded := PaddedSize(len(plaintext))
-	out := make([]byte, 0, Overhead+padded)
+	base := len(dst)
+	out := slices.Grow(dst, Overhead+padded)
 	out = wire.AppendHeader(out, wire.TypeRatchetMessage)
 	out = binary.BigEndian.AppendUint32(out, encHeaderSize)
 	nonceAt := len(out)
 	out = out[:nonceAt+prim.XNonceSize]
 	if err := prim.Random(r, out[nonceAt:]); err != nil {
-		return nil, fmt.Errorf("encrypt: %w", err)
+		return dst, fmt.Errorf("encrypt: %w", err)
 	}
 	var hdr [headerSize]byte
 	copy(hdr[:32], s.dhsPub[:])
@@ -141,10 +149,10 @@ func (s *Session) Encrypt(r io.Reader, plaintext []byte) ([]byte, error) {
 	binary.BigEndian.PutUint32(hdr[36:], s.ns)
 	hAEAD, err := prim.NewXAEAD(s.hks[:])
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
-	out = hAEAD.Seal(out, out[nonceAt:], hdr[:], out[:prefixSize])
-	encHdr := out[prefixSize+4:]
+	out = hAEAD.Seal(out, out[nonceAt:], hdr[:], out[base:base+prefixSize])
+	encHdr := out[nonceAt:]
 
 	var mk [keySize]byte
 	ck := s.cks
@@ -158,7 +166,7 @@ func (s *Session) Encrypt(r io.Reader, plaintext []byte) ([]byte, error) {
 	bAEAD, err := prim.NewAEAD(key[:])
 	clear(key[:])
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
 	bAEAD.Seal(out[bodyAt:bodyAt], nonce[:], out[bodyAt:], s.bodyAD(encHdr))
 	out = out[:bodyAt+padded+prim.TagSize]
@@ -185,6 +193,7 @@ type parsed struct {
 	prefix []byte
 	encHdr []byte
 	body   []byte
+	dst    []byte // where the plaintext is appended
 }
 
 // maxBody bounds the body: the largest bucket plus the tag.
@@ -239,25 +248,35 @@ func (s *Session) openBody(mk *[keySize]byte, p *parsed) ([]byte, error) {
 	if err != nil {
 		return nil, ErrUndecryptable
 	}
-	padded, err := a.Open(nil, nonce[:], p.body, s.bodyAD(p.encHdr))
+	base := len(p.dst)
+	out, err := a.Open(p.dst, nonce[:], p.body, s.bodyAD(p.encHdr))
 	if err != nil {
 		return nil, ErrUndecryptable
 	}
-	pt, err := Unpad(padded)
+	pt, err := Unpad(out[base:])
 	if err != nil {
+		clear(out[base:])
 		return nil, err
 	}
-	return pt, nil
+	return out[:base+len(pt)], nil
 }
 
 // Decrypt authenticates and decrypts msg. now dates skipped keys and expires
 // old ones; r supplies the new ratchet key when the message starts a new
 // chain. On any error the session is unchanged.
 func (s *Session) Decrypt(r io.Reader, msg []byte, now time.Time) ([]byte, error) {
+	return s.DecryptAppend(nil, r, msg, now)
+}
+
+// DecryptAppend is Decrypt appending the plaintext to dst, so a caller can
+// reuse one buffer for many messages. dst must not overlap msg. On error the
+// returned slice is nil and the session is unchanged.
+func (s *Session) DecryptAppend(dst []byte, r io.Reader, msg []byte, now time.Time) ([]byte, error) {
 	p, err := parseMessage(msg)
 	if err != nil {
 		return nil, err
 	}
+	p.dst = dst
 	nowUnix := now.Unix()
 	cutoff := nowUnix - int64(SkippedKeyLifetime/time.Second)
 
