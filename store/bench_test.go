@@ -99,6 +99,18 @@ func bigProfile(b *testing.B) (string, []ConversationID) {
 			}
 			bigConv = append(bigConv, conv.ID)
 		}
+		// A small conversation: searching it for a common word must not
+		// cost a scan of the whole index.
+		small, err := p.AddContact(ctx, Contact{Handle: "@small", IdentityKey: []byte("ik")})
+		if err != nil {
+			bigErr = err
+			return
+		}
+		smallConv, err := p.EnsureConversation(ctx, small)
+		if err != nil {
+			bigErr = err
+			return
+		}
 		text := newBenchText(7)
 		t0 := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
 		step := 3 * 365 * 24 * time.Hour / bench100k
@@ -114,6 +126,18 @@ func bigProfile(b *testing.B) (string, []ConversationID) {
 				bigErr = err
 				return
 			}
+		}
+		ms := make([]Message, 20)
+		for j := range ms {
+			ms[j] = Message{Conversation: smallConv.ID, Body: benchVocabulary[2] + " " + text.message(), SentAt: t0.Add(time.Duration(j) * time.Hour)}
+		}
+		if _, err := p.InsertMessages(ctx, ms); err != nil {
+			bigErr = err
+			return
+		}
+		bigConv = append(bigConv, smallConv.ID)
+		if st, err := os.Stat(filepath.Join(bigDir, dbFileName)); err == nil {
+			fmt.Fprintf(os.Stderr, "database: %.1f MiB\n", float64(st.Size())/(1<<20))
 		}
 		fmt.Fprintf(os.Stderr, "built a %d-message profile in %v\n", bench100k, time.Since(start).Round(time.Second))
 	})
@@ -174,16 +198,20 @@ func BenchmarkSearch100k(b *testing.B) {
 	defer p.Close()
 	v := benchVocabulary
 	queries := []struct {
-		name string
-		q    SearchQuery
+		name       string
+		q          SearchQuery
+		allowEmpty bool
 	}{
-		{"common-word", SearchQuery{Text: v[2]}},
-		{"mid-word", SearchQuery{Text: v[200]}},
-		{"rare-word", SearchQuery{Text: v[4000]}},
-		{"prefix-3", SearchQuery{Text: string([]rune(longWord(v))[:3])}},
-		{"two-words", SearchQuery{Text: v[5] + " " + v[300]}},
-		{"common-in-conversation", SearchQuery{Text: v[2], Conversation: convs[17]}},
-		{"page-10", SearchQuery{Text: v[20], Offset: 200}},
+		{"common-word", SearchQuery{Text: v[2]}, false},
+		{"mid-word", SearchQuery{Text: v[200]}, false},
+		{"rare-word", SearchQuery{Text: v[4000]}, false},
+		{"prefix-3", SearchQuery{Text: string([]rune(longWord(v))[:3])}, false},
+		{"two-words", SearchQuery{Text: v[5] + " " + v[300]}, false},
+		{"common-in-conversation", SearchQuery{Text: v[2], Conversation: convs[17]}, false},
+		{"common-in-small-conversation", SearchQuery{Text: v[2], Conversation: convs[len(convs)-1]}, false},
+		{"common-and-rare", SearchQuery{Text: v[1] + " " + v[4500]}, true},
+		{"no-match", SearchQuery{Text: "zzzzzz"}, true},
+		{"page-10", SearchQuery{Text: v[20], Offset: 200}, false},
 	}
 	for _, tc := range queries {
 		b.Run(tc.name, func(b *testing.B) {
@@ -198,7 +226,7 @@ func BenchmarkSearch100k(b *testing.B) {
 				}
 				hits = len(res.Messages)
 			}
-			if hits == 0 {
+			if hits == 0 && !tc.allowEmpty {
 				b.Fatalf("query %q found nothing", tc.q.Text)
 			}
 			reportPercentiles(b, d)
@@ -237,4 +265,22 @@ func BenchmarkOpenProfile(b *testing.B) {
 		b.StartTimer()
 	}
 	reportPercentiles(b, d)
+}
+
+// BenchmarkPassphraseUnwrap is the Argon2id cost (t=3, 64 MiB) that opening
+// a passphrase-protected profile adds to BenchmarkOpenProfile.
+func BenchmarkPassphraseUnwrap(b *testing.B) {
+	passphraseKDF = realKDF
+	defer func() { passphraseKDF = kdfParams{Time: 1, MemoryKiB: 64, Threads: 1} }()
+	s := secrets{master: make([]byte, 32), identity: []byte("idk")}
+	w, err := wrapWithPassphrase("00", s, testPass)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := w.unwrap("00", testPass); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

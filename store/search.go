@@ -131,11 +131,30 @@ func (p *Profile) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 	if len(terms) == 0 {
 		return SearchResult{}, nil
 	}
-	// The longest term is usually the rarest: let it drive the scan.
-	sort.SliceStable(terms, func(i, j int) bool { return len([]rune(terms[i])) > len([]rune(terms[j])) })
+	toks := make([]int64, len(terms))
+	for i, t := range terms {
+		toks[i] = searchToken(p.keys, t)
+	}
+	if len(toks) > 1 {
+		// The rarest term drives the ordered scan; the others are checked by
+		// primary-key lookups. Counting is capped, so this costs at most a
+		// short index scan per term.
+		counts := make(map[int64]int, len(toks))
+		for _, t := range toks {
+			var n int
+			if err := p.stmts.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM search_index WHERE token = ? LIMIT 5000)`, t).Scan(&n); err != nil {
+				return SearchResult{}, fmt.Errorf("search: %w", err)
+			}
+			if n == 0 {
+				return SearchResult{}, nil // a term nothing contains: no match
+			}
+			counts[t] = n
+		}
+		sort.SliceStable(toks, func(i, j int) bool { return counts[toks[i]] < counts[toks[j]] })
+	}
 
 	var sb strings.Builder
-	args := []any{searchToken(p.keys, terms[0])}
+	args := []any{toks[0]}
 	sb.WriteString(`SELECT s.message_id FROM search_index s JOIN messages m ON m.id = s.message_id WHERE s.token = ?`)
 	if q.Conversation != 0 {
 		sb.WriteString(` AND s.conversation_id = ?`)
@@ -143,9 +162,9 @@ func (p *Profile) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 	}
 	sb.WriteString(` AND (m.expires_at IS NULL OR m.expires_at > ?)`)
 	args = append(args, p.now().UnixMilli())
-	for _, t := range terms[1:] {
+	for _, t := range toks[1:] {
 		sb.WriteString(` AND EXISTS (SELECT 1 FROM search_index x WHERE x.token = ? AND x.sent_at = s.sent_at AND x.message_id = s.message_id)`)
-		args = append(args, searchToken(p.keys, t))
+		args = append(args, t)
 	}
 	sb.WriteString(` ORDER BY s.sent_at DESC, s.message_id DESC LIMIT ? OFFSET ?`)
 	args = append(args, limit+1, offset)
