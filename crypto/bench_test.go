@@ -39,7 +39,7 @@ type benchParty struct {
 	bundle  keys.Bundle
 }
 
-func newBenchParty(b *testing.B, device keys.DeviceID) *benchParty {
+func newBenchParty(b testing.TB, device keys.DeviceID) *benchParty {
 	id, _ := keys.GenerateIdentity(rand.Reader)
 	dev, _ := keys.GenerateDevice(rand.Reader, device)
 	p := &benchParty{id: id, prekeys: benchPrekeys{}}
@@ -60,7 +60,7 @@ func newBenchParty(b *testing.B, device keys.DeviceID) *benchParty {
 }
 
 // benchSessions sets up a session pair with PQXDH and one exchange each way.
-func benchSessions(b *testing.B) (alice, bob *ratchet.Session, a, bb *benchParty) {
+func benchSessions(b testing.TB) (alice, bob *ratchet.Session, a, bb *benchParty) {
 	a, bb = newBenchParty(b, 1), newBenchParty(b, 2)
 	alice, init, err := pqxdh.Initiate(rand.Reader, a.local, bb.id.Public(), bb.bundle, benchNow)
 	if err != nil {
@@ -208,10 +208,14 @@ func floorMessage(b *testing.B, ck, ckr, hk *[32]byte, body, ad, out, hdrOut, no
 	}
 }
 
+// floorADSize is the body AD of a real session: the PQXDH AD (166 bytes),
+// the wire prefix and the encrypted header.
+const floorADSize = 166 + 2 + 80
+
 func BenchmarkFloorOneWay1K(b *testing.B) {
 	var ck, ckr, hk [32]byte
 	body := make([]byte, ratchet.PaddedSize(1024))
-	ad := make([]byte, 2+150+80) // prefix ‖ PQXDH AD ‖ encrypted header
+	ad := make([]byte, floorADSize)
 	out := make([]byte, 0, len(body)+16)
 	hdrOut := make([]byte, 0, 56)
 	nonceX := make([]byte, 24)
@@ -230,7 +234,7 @@ func BenchmarkFloorOneWay1K(b *testing.B) {
 func BenchmarkFloorPingPong1K(b *testing.B) {
 	var ck, ckr, hk, rk [32]byte
 	body := make([]byte, ratchet.PaddedSize(1024))
-	ad := make([]byte, 2+150+80)
+	ad := make([]byte, floorADSize)
 	out := make([]byte, 0, len(body)+16)
 	hdrOut := make([]byte, 0, 56)
 	nonceX := make([]byte, 24)
@@ -253,5 +257,13 @@ func BenchmarkFloorPingPong1K(b *testing.B) {
 		o2, _ := prim.HKDF(dh2, o1[:32], "Sotto_Ratchet_RK_v1", 96)
 		copy(rk[:], o2)
 		mine = fresh
+	}
+}
+
+// TestFloorADSize keeps the floor's AD the size of a real session's.
+func TestFloorADSize(t *testing.T) {
+	alice, _, _, _ := benchSessions(t)
+	if got := len(alice.AD()) + 2 + 80; got != floorADSize {
+		t.Fatalf("real body AD is %d bytes, floor uses %d", got, floorADSize)
 	}
 }

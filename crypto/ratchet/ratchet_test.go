@@ -485,3 +485,33 @@ func TestAppendVariants(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestMessageDecodeErrors(t *testing.T) {
+	alice, bob, r := newPair(t, 12)
+	ct := mustEncrypt(t, alice, r, "framing")
+	before := snapshot(t, bob)
+	cases := []struct {
+		name string
+		msg  []byte
+		want error
+	}{
+		{"trailing byte", append(bytes.Clone(ct), 0), wire.ErrTrailingBytes},
+		{"unknown version", append([]byte{9}, ct[1:]...), wire.ErrUnknownVersion},
+		{"wrong type", append([]byte{1, byte(wire.TypeBundle)}, ct[2:]...), wire.ErrWrongType},
+		{"header too long", append([]byte{1, 7, 0, 0, 0, 81}, ct[6:]...), wire.ErrOversize},
+		{"body over maximum", append(bytes.Clone(ct[:6+encHeaderSize]), 0x7f, 0, 0, 0), wire.ErrOversize},
+		{"truncated", ct[:len(ct)-1], wire.ErrTruncated},
+	}
+	for _, c := range cases {
+		if _, err := bob.Decrypt(r, c.msg, t0); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+		if err := ParseMessage(c.msg); !errors.Is(err, c.want) {
+			t.Errorf("ParseMessage %s: %v, want %v", c.name, err, c.want)
+		}
+	}
+	if !bytes.Equal(before, snapshot(t, bob)) {
+		t.Fatal("decode failures changed the state")
+	}
+	mustDecrypt(t, bob, r, ct, "framing")
+}

@@ -112,6 +112,12 @@ func TestOpenRefusals(t *testing.T) {
 	if _, err := Open(w.bobDev.Device, w.relay.Public(), append(bytes.Clone(env), 0), t0); !errors.Is(err, wire.ErrTrailingBytes) {
 		t.Fatalf("trailing: %v", err)
 	}
+	if _, err := Open(w.bobDev.Device, w.relay.Public(), append([]byte{2}, env[1:]...), t0); !errors.Is(err, wire.ErrUnknownVersion) {
+		t.Fatalf("version: %v", err)
+	}
+	if err := ParseEnvelope(append([]byte{1, 8, 0, 0, 0x10, 0}, env[6:]...)); !errors.Is(err, wire.ErrOversize) {
+		t.Fatalf("oversize encapsulated key: %v", err)
+	}
 
 	// Mallory holds a valid certificate and wraps Alice's prekey message.
 	mallory, _ := keys.GenerateIdentity(testRand(10))
