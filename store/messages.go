@@ -245,7 +245,8 @@ func (p *Profile) Messages(ctx context.Context, conv ConversationID, before Mess
 
 // EditMessage replaces a message's body; the search index follows.
 func (p *Profile) EditMessage(ctx context.Context, id MessageID, body string) error {
-	return p.write(ctx, "store: edit message", func(tx *wtx, _ *afterCommit) error {
+	return p.write(ctx, "store: edit message", func(tx *wtx, ac *afterCommit) error {
+		ac.checkpoint = true // the old body must not linger in the WAL
 		m, err := p.scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, int64(id)))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("message %d: %w", id, ErrNotFound)
@@ -365,6 +366,7 @@ func (p *Profile) deleteMessage(ctx context.Context, tx *wtx, id MessageID, ac *
 	if _, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE id = ?`, int64(id)); err != nil {
 		return false, err
 	}
+	ac.checkpoint = true
 	return true, nil
 }
 

@@ -297,3 +297,59 @@ func TestOrphanFilesSwept(t *testing.T) {
 		t.Error("a file the store did not write was removed")
 	}
 }
+
+// TestDeletedCiphertextLeavesNoTrace: after an expiry purge, a delete or an
+// edit, the old ciphertext is in no file of the profile (secure_delete
+// zeroes it in the database, the checkpoint empties the WAL).
+func TestDeletedCiphertextLeavesNoTrace(t *testing.T) {
+	ctx := context.Background()
+	clk := newTestClock()
+	p, dir := newProfile(t, Options{Now: clk.Now})
+	_, conv := newConversation(t, p, "@alice")
+	var filler []Message
+	for i := 0; i < 200; i++ {
+		filler = append(filler, Message{Conversation: conv, Body: strings.Repeat("filler ", 20)})
+	}
+	if _, err := p.InsertMessages(ctx, filler); err != nil {
+		t.Fatal(err)
+	}
+	expiring := mustInsert(t, p, Message{Conversation: conv, Body: strings.Repeat("expiring ", 30), ExpiresAt: clk.Now().Add(time.Minute)})
+	deleted := mustInsert(t, p, Message{Conversation: conv, Body: strings.Repeat("deleted ", 30)})
+	edited := mustInsert(t, p, Message{Conversation: conv, Body: strings.Repeat("before edit ", 30)})
+	var cts [][]byte
+	for _, id := range []MessageID{expiring, deleted, edited} {
+		var ct []byte
+		if err := p.db.QueryRow(`SELECT body FROM messages WHERE id = ?`, int64(id)).Scan(&ct); err != nil {
+			t.Fatal(err)
+		}
+		cts = append(cts, ct[1:41]) // nonce and the start of the sealed body
+	}
+	clk.Add(time.Hour)
+	if n, err := p.PurgeExpired(ctx); err != nil || n != 1 {
+		t.Fatalf("purge: %d %v", n, err)
+	}
+	if err := p.DeleteMessage(ctx, deleted); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.EditMessage(ctx, edited, "after"); err != nil {
+		t.Fatal(err)
+	}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for i, ct := range cts {
+			if bytes.Contains(b, ct) {
+				t.Errorf("ciphertext %d still in %s", i, filepath.Base(path))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

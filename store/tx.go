@@ -10,6 +10,10 @@ import (
 type afterCommit struct {
 	files []string // attachment file ids to shred
 	wake  bool
+	// checkpoint: rows were deleted; copy the WAL into the database (where
+	// secure_delete has zeroed them) and truncate it, so old page images
+	// holding their ciphertext do not linger in the WAL.
+	checkpoint bool
 }
 
 // write runs fn in one write transaction. Writers are serialised by wmu.
@@ -40,6 +44,11 @@ func (p *Profile) runAfterCommit(ac *afterCommit) {
 		// A file that cannot be removed now is an orphan that the sweep on
 		// the next open removes; its key is already gone with its row.
 		_ = shredFile(attachmentPath(p.dir, f))
+	}
+	if ac.checkpoint {
+		// Best effort: with a reader active the WAL cannot be fully reset;
+		// a later checkpoint finishes the job.
+		_, _ = p.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	}
 	if ac.wake {
 		select {
