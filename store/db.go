@@ -3,10 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // also registers the "sqlite" driver
 )
 
 const dbFileName = "sotto.db"
@@ -68,4 +69,17 @@ func nextID(ctx context.Context, tx queryer, table string) (int64, error) {
 		return 0, fmt.Errorf("allocate %s id: %w", table, err)
 	}
 	return id, nil
+}
+
+// dbError marks errors that mean the database file itself is damaged (not
+// a database, or corrupt) as ErrCorruptProfile.
+func dbError(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case 11, 26: // SQLITE_CORRUPT, SQLITE_NOTADB
+			return fmt.Errorf("%w: %s: %v", ErrCorruptProfile, dbFileName, err)
+		}
+	}
+	return err
 }

@@ -179,7 +179,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Profile, error) {
 	}
 	db, err := openDB(filepath.Join(dir, dbFileName))
 	if err != nil {
-		return nil, fmt.Errorf("store: open database: %w", err)
+		return nil, fmt.Errorf("store: open database: %w", dbError(err))
 	}
 	p := &Profile{
 		dir:      dir,
@@ -200,7 +200,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Profile, error) {
 	}
 	if err := migrate(ctx, db, p.keys, schemaVersion); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("store: open: %w", err)
+		return nil, fmt.Errorf("store: open: %w", dbError(err))
 	}
 	if _, err := p.PurgeExpired(ctx); err != nil {
 		db.Close()

@@ -296,3 +296,26 @@ func TestSwitchProtectionRewrapsOnly(t *testing.T) {
 		t.Fatalf("after switching back: %v %q", err, m.Body)
 	}
 }
+
+func TestDamagedDatabaseIsReportedNotTouched(t *testing.T) {
+	ctx := context.Background()
+	p, dir := newProfile(t, Options{})
+	p.Close()
+	path := filepath.Join(dir, dbFileName)
+	garbage := bytes.Repeat([]byte("this is not a database "), 500)
+	if err := os.WriteFile(path, garbage, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, dir, Options{Passphrase: testPass}); !errors.Is(err, ErrCorruptProfile) {
+		t.Fatalf("garbage database: %v, want ErrCorruptProfile", err)
+	}
+	if b, _ := os.ReadFile(path); !bytes.Equal(b, garbage) {
+		t.Fatal("damaged database was modified")
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, dir, Options{Passphrase: testPass}); !errors.Is(err, ErrCorruptProfile) {
+		t.Fatalf("missing database: %v, want ErrCorruptProfile", err)
+	}
+}
