@@ -12,8 +12,8 @@ import (
 
 func TestFrameRoundTrip(t *testing.T) {
 	id := NewEnvelopeID()
-	sender := DeviceID{1, 2, 3}
-	to := DeviceID{9}
+	sender := Addr{1, 2, 3}
+	to := Addr{9}
 	tok := bytes.Repeat([]byte{7}, DeliveryTokenSize)
 	cases := []struct {
 		name string
@@ -56,8 +56,8 @@ func TestFrameGarbage(t *testing.T) {
 	bad := [][]byte{
 		nil, {1}, {2, 10, 0, 0, 0, 0, 0, 0, 0, 1}, {1, 99}, {1, 10, 0, 0}, append(AppendAck(nil, 1), 0),
 		{1, 3, 0, 0, 0, 0, '{'}, {1, 3, 0, 0, 0, 0, '{', '}'},
-		{1, 11, 0, 0, 0, 1}, append(AppendSend(nil, 1, DeviceID{}, nil, nil)[:22:22], 0x80),
-		AppendSend(nil, 1, DeviceID{}, []byte{1, 2}, nil)[:25],
+		{1, 11, 0, 0, 0, 1}, append(AppendSend(nil, 1, Addr{}, nil, nil)[:22:22], 0x80),
+		AppendSend(nil, 1, Addr{}, []byte{1, 2}, nil)[:25],
 		append(AppendEnvelope(nil, 1, EnvelopeID{}, 0, nil, nil), make([]byte, MaxEnvelope+1)...),
 	}
 	for i, b := range bad {
@@ -68,8 +68,8 @@ func TestFrameGarbage(t *testing.T) {
 }
 
 func FuzzDecodeFrame(f *testing.F) {
-	f.Add(AppendEnvelope(nil, 1, EnvelopeID{1}, 2, &DeviceID{3}, []byte("hi")))
-	f.Add(AppendSend(nil, 1, DeviceID{2}, make([]byte, 32), []byte("b")))
+	f.Add(AppendEnvelope(nil, 1, EnvelopeID{1}, 2, &Addr{3}, []byte("hi")))
+	f.Add(AppendSend(nil, 1, Addr{2}, make([]byte, 32), []byte("b")))
 	f.Add(AppendError(nil, 1, Errorf(CodeInternal, "x")))
 	f.Add(AppendAck(nil, 5))
 	f.Add(AppendSendResult(nil, 1, 2, EnvelopeID{}))
@@ -100,16 +100,16 @@ func FuzzDecodeFrame(f *testing.F) {
 
 func TestDecodeJSON(t *testing.T) {
 	var v AuthChallengeRequest
-	if err := DecodeJSON(strings.NewReader(`{"device_id":"`+strings.Repeat("ab", 16)+`"}`), 100, &v); err != nil {
+	if err := DecodeJSON(strings.NewReader(`{"device":"`+strings.Repeat("ab", 16)+`"}`), 100, &v); err != nil {
 		t.Fatal(err)
 	}
 	for in, code := range map[string]Code{
-		`{"device_id":"zz"}`: CodeBadRequest,
-		`{"device_id":1}`:    CodeBadRequest,
-		`{"other":1}`:        CodeBadRequest,
-		`{} {}`:              CodeBadRequest,
-		`{`:                  CodeBadRequest,
-		`{"device_id":"` + strings.Repeat("a", 200) + `"}`: CodeTooLarge,
+		`{"device":"zz"}`: CodeBadRequest,
+		`{"device":1}`:    CodeBadRequest,
+		`{"other":1}`:     CodeBadRequest,
+		`{} {}`:           CodeBadRequest,
+		`{`:               CodeBadRequest,
+		`{"device":"` + strings.Repeat("a", 200) + `"}`: CodeTooLarge,
 	} {
 		err := DecodeJSON(strings.NewReader(in), 100, &v)
 		if !HasCode(err, code) {
@@ -167,12 +167,12 @@ func TestPow(t *testing.T) {
 
 func TestDeviceID(t *testing.T) {
 	pub, _, _ := ed25519.GenerateKey(nil)
-	id := DeviceIDFromKey(pub)
-	p, err := ParseDeviceID(id.String())
+	id := AddrFromKey(pub)
+	p, err := ParseAddr(id.String())
 	if err != nil || p != id {
 		t.Fatal("round trip")
 	}
-	if _, err := ParseDeviceID("xyz"); !errors.Is(err, ErrBadID) {
+	if _, err := ParseAddr("xyz"); !errors.Is(err, ErrBadID) {
 		t.Fatal("bad id accepted")
 	}
 	if !errors.Is(Errorf(CodeNotFound, "a"), &Error{Code: CodeNotFound}) || errors.Is(Errorf(CodeNotFound, "a"), &Error{Code: CodeInternal}) {

@@ -63,8 +63,8 @@ type Frame struct {
 	Seq           uint64
 	ID            EnvelopeID
 	SentAtMillis  int64
-	Sender        *DeviceID
-	Recipient     DeviceID
+	Sender        *Addr
+	Recipient     Addr
 	DeliveryToken []byte
 	Body          []byte
 	Err           *Error
@@ -74,7 +74,7 @@ type Frame struct {
 const MaxFrame = MaxEnvelope + 128
 
 // AppendEnvelope appends an Envelope frame to b.
-func AppendEnvelope(b []byte, seq uint64, id EnvelopeID, sentAtMillis int64, sender *DeviceID, body []byte) []byte {
+func AppendEnvelope(b []byte, seq uint64, id EnvelopeID, sentAtMillis int64, sender *Addr, body []byte) []byte {
 	b = append(b, FrameVersion, byte(FrameEnvelope))
 	b = binary.BigEndian.AppendUint64(b, seq)
 	b = append(b, id[:]...)
@@ -112,7 +112,7 @@ func AppendAck(b []byte, seq uint64) []byte {
 
 // AppendSend appends a Send frame to b; token may be nil (authenticated
 // first contact on an authenticated connection).
-func AppendSend(b []byte, req uint32, to DeviceID, token []byte, body []byte) []byte {
+func AppendSend(b []byte, req uint32, to Addr, token []byte, body []byte) []byte {
 	b = append(b, FrameVersion, byte(FrameSend))
 	b = binary.BigEndian.AppendUint32(b, req)
 	b = append(b, to[:]...)
@@ -186,7 +186,7 @@ func DecodeFrame(b []byte) (Frame, error) {
 			return Frame{}, fmt.Errorf("%w: unknown envelope flags %#x", ErrFrame, flags)
 		}
 		if flags&FlagSender != 0 {
-			var s DeviceID
+			var s Addr
 			copy(s[:], r.take(16))
 			f.Sender = &s
 		}

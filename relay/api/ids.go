@@ -1,42 +1,43 @@
 package api
 
 import (
-	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 )
 
-// DeviceID names one device of an account. It is derived from the device's
-// Ed25519 signing key, so a client knows it before registering and two
-// devices cannot share one.
-type DeviceID [16]byte
+// Addr is the relay address of one device: SHA-256 of its Ed25519 signing
+// key (the key its device certificate certifies), truncated. A client knows
+// it before registering and two devices cannot share one. It is distinct
+// from keys.DeviceID, the account-local device number inside certificates.
+type Addr [16]byte
 
-// ErrBadID is returned when a device or envelope id is not 32 hex characters.
+// ErrBadID is returned when an address or id is not 32 hex characters.
 var ErrBadID = errors.New("id must be 32 hex characters")
 
-// DeviceIDFromKey returns SHA-256("sotto-device-id-v1" ‖ key)[:16].
-func DeviceIDFromKey(key ed25519.PublicKey) DeviceID {
+// AddrFromKey returns SHA-256("sotto-device-id-v1" ‖ key)[:16] for a
+// device's 32-byte Ed25519 signing key.
+func AddrFromKey(key []byte) Addr {
 	d := sha256.New()
 	d.Write([]byte("sotto-device-id-v1"))
 	d.Write(key)
-	var id DeviceID
+	var id Addr
 	copy(id[:], d.Sum(nil))
 	return id
 }
 
-func (d DeviceID) String() string { return hex.EncodeToString(d[:]) }
+func (d Addr) String() string { return hex.EncodeToString(d[:]) }
 
 // IsZero reports whether d is all zeros (never a valid id).
-func (d DeviceID) IsZero() bool { return d == DeviceID{} }
+func (d Addr) IsZero() bool { return d == Addr{} }
 
 // MarshalText implements encoding.TextMarshaler (hex).
-func (d DeviceID) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+func (d Addr) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 // UnmarshalText implements encoding.TextUnmarshaler (hex).
-func (d *DeviceID) UnmarshalText(b []byte) error {
-	p, err := ParseDeviceID(string(b))
+func (d *Addr) UnmarshalText(b []byte) error {
+	p, err := ParseAddr(string(b))
 	if err != nil {
 		return err
 	}
@@ -44,11 +45,11 @@ func (d *DeviceID) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// ParseDeviceID parses 32 hex characters.
-func ParseDeviceID(s string) (DeviceID, error) {
-	var d DeviceID
+// ParseAddr parses 32 hex characters.
+func ParseAddr(s string) (Addr, error) {
+	var d Addr
 	if err := parseHex16(s, (*[16]byte)(&d)); err != nil {
-		return DeviceID{}, err
+		return Addr{}, err
 	}
 	return d, nil
 }

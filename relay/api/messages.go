@@ -42,12 +42,12 @@ const (
 // Limits on every body and field. The server refuses anything larger with
 // CodeTooLarge; the client checks before sending.
 const (
-	MaxJSONBody        = 256 << 10 // any JSON request body
-	MaxKey             = 64        // an identity or device public key
-	MaxCertificate     = 1024      // a device certificate
-	MaxPrekey          = 2048      // one encoded prekey (ML-KEM-1024 public key 1568 B + signature)
-	MaxPrekeysPerBatch = 200       // one-time prekeys of one kind per upload
-	MaxEnvelope        = 64 << 10  // one envelope body
+	MaxJSONBody        = 1 << 20  // any JSON request body
+	MaxKey             = 64       // an identity public key
+	MaxCertificate     = 4096     // a device certificate (it carries an X-Wing key)
+	MaxPrekey          = 2048     // one encoded prekey (ML-KEM-1024 public key 1568 B + signature)
+	MaxPrekeysPerBatch = 200      // prekeys per upload (crypto's keys.MaxPrekeyBatch)
+	MaxEnvelope        = 64 << 10 // one envelope body
 	ChallengeSize      = 32
 	DeliveryTokenSize  = 32
 	SignatureSize      = 64
@@ -60,37 +60,30 @@ type RegisterChallenge struct {
 	Expires   time.Time `json:"expires"`
 }
 
-// Prekey is one public prekey in crypto's wire encoding, with the id the
-// device gave it. The relay stores it opaquely after verifying it.
-type Prekey struct {
-	ID  uint32 `json:"id"`
-	Key []byte `json:"key"`
-}
-
 // RegisterRequest claims a handle for a new account with its first device.
+// IdentityKey is the raw Ed25519 identity key; DeviceCertificate and each
+// prekey are crypto/keys wire encodings (DeviceCertificate.Marshal,
+// SignedPrekey.Marshal). Prekeys must hold one signed X25519 prekey and one
+// last-resort ML-KEM prekey, and may hold one-time prekeys of both kinds.
 type RegisterRequest struct {
 	Handle            string   `json:"handle"`
 	Challenge         []byte   `json:"challenge"`
 	Nonce             uint64   `json:"nonce"`
 	IdentityKey       []byte   `json:"identity_key"`
-	DeviceKey         []byte   `json:"device_key"`
 	DeviceCertificate []byte   `json:"device_certificate"`
-	SignedPrekey      Prekey   `json:"signed_prekey"`
-	LastResortPrekey  Prekey   `json:"last_resort_prekey"`
-	OneTimePrekeys    []Prekey `json:"one_time_prekeys,omitempty"`
-	OneTimePQPrekeys  []Prekey `json:"one_time_pq_prekeys,omitempty"`
+	Prekeys           [][]byte `json:"prekeys"`
 	DeliveryToken     []byte   `json:"delivery_token,omitempty"`
 }
 
 // RegisterResponse names the registered device.
 type RegisterResponse struct {
-	DeviceID   DeviceID    `json:"device_id"`
+	Device     Addr        `json:"device"`
 	HandleHash handle.Hash `json:"handle_hash"`
 }
 
 // AuthChallengeRequest asks for a challenge to sign.
 type AuthChallengeRequest struct {
-	DeviceID DeviceID `json:"device_id"`
+	Device Addr `json:"device"`
 }
 
 // AuthChallenge is a single-use challenge, valid until Expires.
@@ -99,12 +92,13 @@ type AuthChallenge struct {
 	Expires   time.Time `json:"expires"`
 }
 
-// AuthTokenRequest answers a challenge with an Ed25519 signature of the
-// device key over AuthMessage(challenge, device).
+// AuthTokenRequest answers a challenge with the device key's signature
+// (keys.DevicePrivateKey.Sign under AuthContext) over
+// AuthMessage(challenge, device).
 type AuthTokenRequest struct {
-	DeviceID  DeviceID `json:"device_id"`
-	Challenge []byte   `json:"challenge"`
-	Signature []byte   `json:"signature"`
+	Device    Addr   `json:"device"`
+	Challenge []byte `json:"challenge"`
+	Signature []byte `json:"signature"`
 }
 
 // AuthToken is a short-lived bearer token ("Authorization: Bearer …").
@@ -113,44 +107,40 @@ type AuthToken struct {
 	Expires time.Time `json:"expires"`
 }
 
-// AuthMessage is what a device signs to authenticate: a domain separator,
-// the relay's challenge and the device id.
-func AuthMessage(challenge []byte, device DeviceID) []byte {
-	m := make([]byte, 0, 24+len(challenge)+len(device))
-	m = append(m, "sotto-relay-auth-v1"...)
+// AuthContext is the signature context (crypto/keys application
+// signatures are domain-separated by it) of relay authentication.
+const AuthContext = "relay-auth-v1"
+
+// AuthMessage is what a device signs to authenticate: the relay's
+// challenge and the device's address.
+func AuthMessage(challenge []byte, device Addr) []byte {
+	m := make([]byte, 0, len(challenge)+len(device))
 	m = append(m, challenge...)
 	return append(m, device[:]...)
 }
 
 // LookupResponse is what a handle lookup returns: the account's identity
-// key and, for each device, a prekey bundle. One-time prekeys handed out
-// here are deleted from the relay: each is served at most once.
+// key and, for each device, its address and a crypto/keys Bundle
+// (Bundle.Marshal). One-time prekeys handed out here are deleted from the
+// relay: each is served at most once; when they run out the bundle carries
+// only the signed and last-resort prekeys.
 type LookupResponse struct {
 	HandleHash  handle.Hash    `json:"handle_hash"`
 	IdentityKey []byte         `json:"identity_key"`
 	Devices     []DeviceBundle `json:"devices"`
 }
 
-// DeviceBundle is one device's keys and prekeys. OneTimePrekey is absent
-// when the device has run out; PQPrekey is a one-time ML-KEM prekey when
-// one is left, else the last-resort one (LastResort true).
+// DeviceBundle is one device's address and prekey bundle.
 type DeviceBundle struct {
-	DeviceID          DeviceID `json:"device_id"`
-	DeviceKey         []byte   `json:"device_key"`
-	DeviceCertificate []byte   `json:"device_certificate"`
-	SignedPrekey      Prekey   `json:"signed_prekey"`
-	OneTimePrekey     *Prekey  `json:"one_time_prekey,omitempty"`
-	PQPrekey          Prekey   `json:"pq_prekey"`
-	LastResort        bool     `json:"last_resort"`
+	Device Addr   `json:"device"`
+	Bundle []byte `json:"bundle"`
 }
 
-// PrekeyUpload replaces the signed and last-resort prekeys (when set) and
-// adds one-time prekeys.
+// PrekeyUpload carries crypto/keys SignedPrekey encodings: a signed X25519
+// or last-resort ML-KEM prekey replaces the current one; one-time prekeys
+// are added.
 type PrekeyUpload struct {
-	SignedPrekey     *Prekey  `json:"signed_prekey,omitempty"`
-	LastResortPrekey *Prekey  `json:"last_resort_prekey,omitempty"`
-	OneTimePrekeys   []Prekey `json:"one_time_prekeys,omitempty"`
-	OneTimePQPrekeys []Prekey `json:"one_time_pq_prekeys,omitempty"`
+	Prekeys [][]byte `json:"prekeys"`
 }
 
 // PrekeyCount is how many one-time prekeys the relay still holds.

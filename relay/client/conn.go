@@ -1,0 +1,347 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/sotto-im/sotto/relay/api"
+)
+
+// Envelope is one received envelope.
+type Envelope struct {
+	Seq    uint64
+	ID     api.EnvelopeID
+	SentAt time.Time
+	Sender *api.Addr // set only for authenticated first contact
+	Body   []byte
+}
+
+// ErrConnClosed is returned for operations on a closed Conn.
+var ErrConnClosed = errors.New("client: connection closed")
+
+// Conn is one WebSocket to the relay. An authenticated Conn receives the
+// device's envelopes on Envelopes(); any Conn can send, pipelined.
+type Conn struct {
+	ws  *websocket.Conn
+	wmu sync.Mutex
+
+	mu      sync.Mutex
+	nextReq uint32
+	pending map[uint32]chan sendResult
+	err     error
+
+	envelopes chan Envelope
+	errs      chan *api.Error
+	done      chan struct{}
+}
+
+type sendResult struct {
+	res api.SendResponse
+	err error
+}
+
+// DialOptions configure Dial.
+type DialOptions struct {
+	// Authenticated connects as the client's device (to receive); false
+	// opens an anonymous connection for sealed sends.
+	Authenticated bool
+	// After resumes after this sequence: the relay deletes everything up to
+	// it and pushes the rest.
+	After uint64
+	// PingInterval keeps the connection alive (default 30 s; negative: off).
+	PingInterval time.Duration
+	// Buffer is the capacity of the envelope channel (default 256).
+	Buffer int
+}
+
+var dialer = websocket.Dialer{HandshakeTimeout: 15 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 4096}
+
+// Dial opens a WebSocket to the relay.
+func (c *Client) Dial(ctx context.Context, o DialOptions) (*Conn, error) {
+	u := *c.base
+	switch u.Scheme {
+	case "https":
+		u.Scheme = "wss"
+	default:
+		u.Scheme = "ws"
+	}
+	u.Path = api.PathWebSocket
+	if o.After > 0 {
+		u.RawQuery = "after=" + strconv.FormatUint(o.After, 10)
+	}
+	h := http.Header{}
+	if o.Authenticated {
+		tok, err := c.Token(ctx)
+		if err != nil {
+			return nil, err
+		}
+		h.Set("Authorization", "Bearer "+tok)
+	}
+	ws, resp, err := dialer.DialContext(ctx, u.String(), h)
+	if err != nil {
+		if resp != nil && resp.StatusCode >= 300 {
+			var e api.Error
+			if api.DecodeJSON(resp.Body, 64<<10, &e) == nil && e.Code != "" {
+				e.Status = resp.StatusCode
+				return nil, &e
+			}
+		}
+		return nil, fmt.Errorf("client: dial: %w", err)
+	}
+	if o.Buffer <= 0 {
+		o.Buffer = 256
+	}
+	cn := &Conn{ws: ws, pending: map[uint32]chan sendResult{}, envelopes: make(chan Envelope, o.Buffer),
+		errs: make(chan *api.Error, 16), done: make(chan struct{})}
+	ws.SetReadLimit(api.MaxFrame)
+	go cn.readLoop()
+	if o.PingInterval == 0 {
+		o.PingInterval = 30 * time.Second
+	}
+	if o.PingInterval > 0 {
+		go cn.pingLoop(o.PingInterval)
+	}
+	return cn, nil
+}
+
+// Envelopes delivers received envelopes in sequence order; it is closed
+// when the connection ends.
+func (cn *Conn) Envelopes() <-chan Envelope { return cn.envelopes }
+
+// Errors reports errors the relay sent that belong to no send (for example
+// an ack of an unknown sequence). Unread errors beyond 16 are dropped.
+func (cn *Conn) Errors() <-chan *api.Error { return cn.errs }
+
+// Done is closed when the connection has ended; Err then says why.
+func (cn *Conn) Done() <-chan struct{} { return cn.done }
+
+// Err is the reason the connection ended (nil while open).
+func (cn *Conn) Err() error {
+	cn.mu.Lock()
+	defer cn.mu.Unlock()
+	return cn.err
+}
+
+func (cn *Conn) write(b []byte) error {
+	cn.wmu.Lock()
+	defer cn.wmu.Unlock()
+	_ = cn.ws.SetWriteDeadline(time.Now().Add(15 * time.Second))
+	return cn.ws.WriteMessage(websocket.BinaryMessage, b)
+}
+
+// WriteRaw sends b as one binary frame unchanged (tests: garbage frames).
+func (cn *Conn) WriteRaw(b []byte) error { return cn.write(b) }
+
+// Ack acknowledges everything up to seq.
+func (cn *Conn) Ack(seq uint64) error { return cn.write(api.AppendAck(nil, seq)) }
+
+// Send sends one envelope and waits for the relay's durable acknowledgement.
+// token nil means authenticated first contact (needs an authenticated Conn).
+// Many Sends may be in flight at once.
+func (cn *Conn) Send(ctx context.Context, to api.Addr, token, body []byte) (api.SendResponse, error) {
+	ch := make(chan sendResult, 1)
+	cn.mu.Lock()
+	if cn.err != nil {
+		cn.mu.Unlock()
+		return api.SendResponse{}, ErrConnClosed
+	}
+	cn.nextReq++
+	if cn.nextReq == 0 {
+		cn.nextReq = 1
+	}
+	req := cn.nextReq
+	cn.pending[req] = ch
+	cn.mu.Unlock()
+	if err := cn.write(api.AppendSend(make([]byte, 0, 64+len(body)), req, to, token, body)); err != nil {
+		cn.mu.Lock()
+		delete(cn.pending, req)
+		cn.mu.Unlock()
+		return api.SendResponse{}, fmt.Errorf("client: send: %w", err)
+	}
+	select {
+	case r := <-ch:
+		return r.res, r.err
+	case <-ctx.Done():
+		cn.mu.Lock()
+		delete(cn.pending, req)
+		cn.mu.Unlock()
+		return api.SendResponse{}, ctx.Err()
+	}
+}
+
+func (cn *Conn) readLoop() {
+	var err error
+	defer func() {
+		cn.mu.Lock()
+		if cn.err == nil {
+			cn.err = err
+			if cn.err == nil {
+				cn.err = ErrConnClosed
+			}
+		}
+		for _, ch := range cn.pending {
+			ch <- sendResult{err: ErrConnClosed}
+		}
+		cn.pending = map[uint32]chan sendResult{}
+		cn.mu.Unlock()
+		close(cn.envelopes)
+		close(cn.done)
+		cn.ws.Close()
+	}()
+	for {
+		var b []byte
+		_, b, err = cn.ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		f, ferr := api.DecodeFrame(b)
+		if ferr != nil {
+			err = fmt.Errorf("client: relay sent a bad frame: %w", ferr)
+			return
+		}
+		switch f.Type {
+		case api.FrameEnvelope:
+			cn.envelopes <- Envelope{Seq: f.Seq, ID: f.ID, SentAt: time.UnixMilli(f.SentAtMillis), Sender: f.Sender, Body: f.Body}
+		case api.FrameSendResult:
+			cn.answer(f.Req, sendResult{res: api.SendResponse{ID: f.ID, Seq: f.Seq}})
+		case api.FrameError:
+			if f.Req == 0 || !cn.answer(f.Req, sendResult{err: f.Err}) {
+				select {
+				case cn.errs <- f.Err:
+				default:
+				}
+			}
+		}
+	}
+}
+
+func (cn *Conn) answer(req uint32, r sendResult) bool {
+	cn.mu.Lock()
+	ch, ok := cn.pending[req]
+	delete(cn.pending, req)
+	cn.mu.Unlock()
+	if ok {
+		ch <- r
+	}
+	return ok
+}
+
+func (cn *Conn) pingLoop(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-cn.done:
+			return
+		case <-t.C:
+			if cn.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(10*time.Second)) != nil {
+				cn.ws.Close()
+				return
+			}
+		}
+	}
+}
+
+// Close closes the connection.
+func (cn *Conn) Close() error {
+	cn.wmu.Lock()
+	_ = cn.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+	cn.wmu.Unlock()
+	err := cn.ws.Close()
+	<-cn.done
+	return err
+}
+
+// Handler processes one envelope; returning nil acks it. An error stops
+// acking: the connection is dropped and the envelope is redelivered.
+type Handler func(ctx context.Context, e Envelope) error
+
+// Backoff bounds the reconnect delay: full jitter over an exponentially
+// growing window from Min to Max.
+type Backoff struct {
+	Min, Max time.Duration
+}
+
+func (b Backoff) delay(attempt int) time.Duration {
+	if b.Min <= 0 {
+		b.Min = 100 * time.Millisecond
+	}
+	if b.Max <= 0 {
+		b.Max = 30 * time.Second
+	}
+	d := b.Min << min(attempt, 20)
+	if d > b.Max || d <= 0 {
+		d = b.Max
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// Receive runs until ctx ends: it connects as the device, hands every new
+// envelope to h in order, acks it, and on any disconnect reconnects with
+// jittered backoff, resuming after the last acked sequence. Envelopes at or
+// below the last acked sequence (redelivered because an ack was lost) are
+// skipped. It returns the last acked sequence with ctx's error, or earlier
+// with an error the relay will not change its mind about (the device is
+// unknown, the resume point is beyond the queue).
+func (c *Client) Receive(ctx context.Context, after uint64, b Backoff, h Handler) (uint64, error) {
+	lastAcked := after
+	attempt := 0
+	for {
+		cn, err := c.Dial(ctx, DialOptions{Authenticated: true, After: lastAcked})
+		if err != nil {
+			if api.HasCode(err, api.CodeUnknownSequence) || api.HasCode(err, api.CodeBadSignature) {
+				return lastAcked, err
+			}
+			if api.HasCode(err, api.CodeUnauthorized) || api.HasCode(err, api.CodeTokenExpired) {
+				c.mu.Lock()
+				c.token = ""
+				c.mu.Unlock()
+			}
+		} else {
+			attempt = 0
+			lastAcked, err = c.receiveOn(ctx, cn, lastAcked, h)
+			cn.Close()
+			if err != nil {
+				return lastAcked, err
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return lastAcked, ctx.Err()
+		case <-time.After(b.delay(attempt)):
+		}
+		attempt++
+	}
+}
+
+// receiveOn consumes one connection; a nil error means "reconnect".
+func (c *Client) receiveOn(ctx context.Context, cn *Conn, lastAcked uint64, h Handler) (uint64, error) {
+	for {
+		select {
+		case <-ctx.Done():
+			return lastAcked, ctx.Err()
+		case e, ok := <-cn.Envelopes():
+			if !ok {
+				return lastAcked, nil
+			}
+			if e.Seq <= lastAcked {
+				continue
+			}
+			if err := h(ctx, e); err != nil {
+				return lastAcked, nil
+			}
+			lastAcked = e.Seq
+			if cn.Ack(e.Seq) != nil {
+				return lastAcked, nil
+			}
+		}
+	}
+}

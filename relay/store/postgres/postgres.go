@@ -1,0 +1,695 @@
+package postgres
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sotto-im/sotto/handle"
+	"github.com/sotto-im/sotto/relay/api"
+	"github.com/sotto-im/sotto/relay/store"
+	"github.com/sotto-im/sotto/relay/store/internal/groupcommit"
+)
+
+// Options tune the store.
+type Options struct {
+	Window   time.Duration // group-commit window (default 2 ms)
+	MaxBatch int           // default 1024
+	MaxConns int32         // pool size (default 16)
+}
+
+// Store implements store.Store on PostgreSQL.
+type Store struct {
+	pool   *pgxpool.Pool
+	writer *groupcommit.Writer[op, uint64]
+}
+
+var _ store.Store = (*Store)(nil)
+
+type opKind uint8
+
+const (
+	opEnqueue opKind = iota + 1
+	opAck
+)
+
+type op struct {
+	kind opKind
+	env  store.Envelope
+	addr api.Addr
+	upTo uint64
+}
+
+// Open connects, migrates and starts the group-commit writer.
+func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
+	if o.Window == 0 {
+		o.Window = 2 * time.Millisecond
+	}
+	if o.MaxBatch == 0 {
+		o.MaxBatch = 1024
+	}
+	if o.MaxConns == 0 {
+		o.MaxConns = 16
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, errors.New("postgres: malformed DSN") // never echo it: it may hold a password
+	}
+	cfg.MaxConns = o.MaxConns
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	s := &Store{pool: pool}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	s.writer = groupcommit.New(s.commit, o.Window, o.MaxBatch)
+	return s, nil
+}
+
+var migrations = []string{
+	`CREATE TABLE accounts (
+		handle_hash   bytea PRIMARY KEY,
+		skeleton_hash bytea NOT NULL UNIQUE,
+		identity_key  bytea NOT NULL,
+		created       timestamptz NOT NULL
+	);
+	CREATE TABLE devices (
+		addr                bytea PRIMARY KEY,
+		handle_hash         bytea NOT NULL REFERENCES accounts(handle_hash),
+		certificate         bytea NOT NULL,
+		delivery_token_hash bytea,
+		last_seq            bigint NOT NULL DEFAULT 0,
+		created             timestamptz NOT NULL
+	);
+	CREATE INDEX devices_by_handle ON devices(handle_hash);
+	CREATE TABLE prekeys (
+		addr bytea NOT NULL REFERENCES devices(addr),
+		kind smallint NOT NULL,
+		id   bigint NOT NULL,
+		data bytea NOT NULL,
+		PRIMARY KEY (addr, kind, id)
+	);
+	CREATE TABLE challenges (
+		value   bytea PRIMARY KEY,
+		purpose smallint NOT NULL,
+		addr    bytea,
+		expires timestamptz NOT NULL
+	);
+	CREATE TABLE envelopes (
+		addr    bytea NOT NULL,
+		seq     bigint NOT NULL,
+		id      bytea NOT NULL,
+		sender  bytea,
+		sent_at timestamptz NOT NULL,
+		expires timestamptz NOT NULL,
+		body    bytea NOT NULL,
+		PRIMARY KEY (addr, seq)
+	);
+	CREATE INDEX envelopes_by_expiry ON envelopes(expires);
+	CREATE TABLE blobs (
+		id      bytea PRIMARY KEY,
+		data    bytea NOT NULL,
+		expires timestamptz NOT NULL
+	);
+	CREATE TABLE secrets (
+		name  text PRIMARY KEY,
+		value bytea NOT NULL
+	);
+	CREATE TABLE presence (
+		addr    bytea PRIMARY KEY,
+		node    text NOT NULL,
+		updated timestamptz NOT NULL
+	);`,
+}
+
+// SchemaVersion is the number of migrations this build knows.
+var SchemaVersion = len(migrations)
+
+func (s *Store) migrate(ctx context.Context) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	// Nodes starting together migrate one at a time.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(1936684143)`); err != nil {
+		return fmt.Errorf("postgres: migrate lock: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS relay_schema (version integer NOT NULL)`); err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	var v int
+	err = tx.QueryRow(ctx, `SELECT version FROM relay_schema`).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		if _, err := tx.Exec(ctx, `INSERT INTO relay_schema(version) VALUES (0)`); err != nil {
+			return fmt.Errorf("postgres: migrate: %w", err)
+		}
+	} else if err != nil {
+		return fmt.Errorf("postgres: read schema version: %w", err)
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("postgres: database schema %d is newer than this relay (%d)", v, len(migrations))
+	}
+	for i := v; i < len(migrations); i++ {
+		if _, err := tx.Exec(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("postgres: migration %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE relay_schema SET version = $1`, len(migrations)); err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	return tx.Commit(ctx)
+}
+
+func uniqueViolation(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return pe.ConstraintName
+	}
+	return ""
+}
+
+// CreateAccount implements store.Store.
+func (s *Store) CreateAccount(ctx context.Context, a store.Account, d store.Device, prekeys []store.Prekey) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `INSERT INTO accounts(handle_hash, skeleton_hash, identity_key, created) VALUES ($1, $2, $3, $4)`,
+		a.HandleHash[:], a.SkeletonHash[:], a.IdentityKey, a.Created); err != nil {
+		switch uniqueViolation(err) {
+		case "accounts_pkey":
+			return store.ErrHandleTaken
+		case "accounts_skeleton_hash_key":
+			return store.ErrConfusable
+		}
+		return fmt.Errorf("postgres: create account: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO devices(addr, handle_hash, certificate, delivery_token_hash, created) VALUES ($1, $2, $3, $4, $5)`,
+		d.Addr[:], a.HandleHash[:], d.Certificate, d.DeliveryTokenHash, d.Created); err != nil {
+		if uniqueViolation(err) == "devices_pkey" {
+			return store.ErrDeviceExists
+		}
+		return fmt.Errorf("postgres: create device: %w", err)
+	}
+	if err := putPrekeys(ctx, tx, d.Addr, prekeys); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	return nil
+}
+
+func putPrekeys(ctx context.Context, tx pgx.Tx, addr api.Addr, prekeys []store.Prekey) error {
+	for _, p := range prekeys {
+		if p.Kind == store.PrekeySigned || p.Kind == store.PrekeyLastResort {
+			if _, err := tx.Exec(ctx, `DELETE FROM prekeys WHERE addr = $1 AND kind = $2`, addr[:], int(p.Kind)); err != nil {
+				return fmt.Errorf("postgres: put prekeys: %w", err)
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO prekeys(addr, kind, id, data) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (addr, kind, id) DO UPDATE SET data = EXCLUDED.data`, addr[:], int(p.Kind), int64(p.ID), p.Data); err != nil {
+			return fmt.Errorf("postgres: put prekeys: %w", err)
+		}
+	}
+	return nil
+}
+
+// Account implements store.Store.
+func (s *Store) Account(ctx context.Context, h handle.Hash) (store.Account, []store.Device, error) {
+	a := store.Account{HandleHash: h}
+	var sk []byte
+	err := s.pool.QueryRow(ctx, `SELECT skeleton_hash, identity_key, created FROM accounts WHERE handle_hash = $1`, h[:]).
+		Scan(&sk, &a.IdentityKey, &a.Created)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Account{}, nil, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Account{}, nil, fmt.Errorf("postgres: account: %w", err)
+	}
+	copy(a.SkeletonHash[:], sk)
+	rows, err := s.pool.Query(ctx, `SELECT addr, certificate, delivery_token_hash, created FROM devices WHERE handle_hash = $1 ORDER BY created, addr`, h[:])
+	if err != nil {
+		return store.Account{}, nil, fmt.Errorf("postgres: devices: %w", err)
+	}
+	defer rows.Close()
+	var ds []store.Device
+	for rows.Next() {
+		d := store.Device{HandleHash: h}
+		var addr []byte
+		if err := rows.Scan(&addr, &d.Certificate, &d.DeliveryTokenHash, &d.Created); err != nil {
+			return store.Account{}, nil, fmt.Errorf("postgres: devices: %w", err)
+		}
+		copy(d.Addr[:], addr)
+		ds = append(ds, d)
+	}
+	return a, ds, rows.Err()
+}
+
+// Device implements store.Store.
+func (s *Store) Device(ctx context.Context, addr api.Addr) (store.Device, error) {
+	d := store.Device{Addr: addr}
+	var hh []byte
+	err := s.pool.QueryRow(ctx, `SELECT handle_hash, certificate, delivery_token_hash, created FROM devices WHERE addr = $1`, addr[:]).
+		Scan(&hh, &d.Certificate, &d.DeliveryTokenHash, &d.Created)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Device{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Device{}, fmt.Errorf("postgres: device: %w", err)
+	}
+	copy(d.HandleHash[:], hh)
+	return d, nil
+}
+
+// SetDeliveryToken implements store.Store.
+func (s *Store) SetDeliveryToken(ctx context.Context, addr api.Addr, tokenHash []byte) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE devices SET delivery_token_hash = $1 WHERE addr = $2`, tokenHash, addr[:])
+	if err != nil {
+		return fmt.Errorf("postgres: set delivery token: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// PutPrekeys implements store.Store.
+func (s *Store) PutPrekeys(ctx context.Context, addr api.Addr, prekeys []store.Prekey) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM devices WHERE addr = $1`, addr[:]).Scan(&n); err != nil {
+		return fmt.Errorf("postgres: put prekeys: %w", err)
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	if err := putPrekeys(ctx, tx, addr, prekeys); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// TakePrekeys implements store.Store.
+func (s *Store) TakePrekeys(ctx context.Context, addr api.Addr) (store.Prekeys, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return store.Prekeys{}, fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	var p store.Prekeys
+	rows, err := tx.Query(ctx, `SELECT kind, data FROM prekeys WHERE addr = $1 AND kind IN ($2, $3)`, addr[:], int(store.PrekeySigned), int(store.PrekeyLastResort))
+	if err != nil {
+		return store.Prekeys{}, fmt.Errorf("postgres: take prekeys: %w", err)
+	}
+	for rows.Next() {
+		var kind int
+		var data []byte
+		if err := rows.Scan(&kind, &data); err != nil {
+			rows.Close()
+			return store.Prekeys{}, fmt.Errorf("postgres: take prekeys: %w", err)
+		}
+		if store.PrekeyKind(kind) == store.PrekeySigned {
+			p.Signed = data
+		} else {
+			p.LastResort = data
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return store.Prekeys{}, fmt.Errorf("postgres: take prekeys: %w", err)
+	}
+	if p.Signed == nil || p.LastResort == nil {
+		return store.Prekeys{}, store.ErrNotFound
+	}
+	for _, k := range []struct {
+		kind store.PrekeyKind
+		dst  *[]byte
+	}{{store.PrekeyOneTime, &p.OneTime}, {store.PrekeyOneTimePQ, &p.OneTimePQ}} {
+		err := tx.QueryRow(ctx, `DELETE FROM prekeys WHERE (addr, kind, id) = (
+			SELECT addr, kind, id FROM prekeys WHERE addr = $1 AND kind = $2 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+			RETURNING data`, addr[:], int(k.kind)).Scan(k.dst)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return store.Prekeys{}, fmt.Errorf("postgres: take prekeys: %w", err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return store.Prekeys{}, fmt.Errorf("postgres: commit: %w", err)
+	}
+	return p, nil
+}
+
+// CountPrekeys implements store.Store.
+func (s *Store) CountPrekeys(ctx context.Context, addr api.Addr) (store.PrekeyCount, error) {
+	var c store.PrekeyCount
+	err := s.pool.QueryRow(ctx, `SELECT
+		count(*) FILTER (WHERE kind = $2), count(*) FILTER (WHERE kind = $3)
+		FROM prekeys WHERE addr = $1`, addr[:], int(store.PrekeyOneTime), int(store.PrekeyOneTimePQ)).Scan(&c.OneTime, &c.OneTimePQ)
+	if err != nil {
+		return c, fmt.Errorf("postgres: count prekeys: %w", err)
+	}
+	return c, nil
+}
+
+// PutChallenge implements store.Store.
+func (s *Store) PutChallenge(ctx context.Context, c store.Challenge) error {
+	var addr []byte
+	if c.Device != (api.Addr{}) {
+		addr = c.Device[:]
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO challenges(value, purpose, addr, expires) VALUES ($1, $2, $3, $4)`,
+		c.Value[:], int(c.Purpose), addr, c.Expires); err != nil {
+		return fmt.Errorf("postgres: put challenge: %w", err)
+	}
+	return nil
+}
+
+// TakeChallenge implements store.Store.
+func (s *Store) TakeChallenge(ctx context.Context, value []byte, purpose store.ChallengePurpose, now time.Time) (store.Challenge, error) {
+	var addr []byte
+	c := store.Challenge{Purpose: purpose}
+	err := s.pool.QueryRow(ctx, `DELETE FROM challenges WHERE value = $1 AND purpose = $2 RETURNING addr, expires`, value, int(purpose)).
+		Scan(&addr, &c.Expires)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Challenge{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Challenge{}, fmt.Errorf("postgres: take challenge: %w", err)
+	}
+	copy(c.Value[:], value)
+	copy(c.Device[:], addr)
+	if !now.Before(c.Expires) {
+		return store.Challenge{}, store.ErrNotFound
+	}
+	return c, nil
+}
+
+// Enqueue implements store.Store.
+func (s *Store) Enqueue(ctx context.Context, e store.Envelope) (uint64, error) {
+	return s.writer.Do(ctx, op{kind: opEnqueue, env: e})
+}
+
+// Ack implements store.Store.
+func (s *Store) Ack(ctx context.Context, addr api.Addr, upTo uint64) error {
+	_, err := s.writer.Do(ctx, op{kind: opAck, addr: addr, upTo: upTo})
+	return err
+}
+
+const enqueueSQL = `WITH s AS (UPDATE devices SET last_seq = last_seq + 1 WHERE addr = $1 RETURNING last_seq)
+	INSERT INTO envelopes(addr, seq, id, sender, sent_at, expires, body)
+	SELECT $1, last_seq, $2, $3, $4, $5, $6 FROM s RETURNING seq`
+
+// commit runs one batch in one transaction, as one pipelined round trip.
+// Enqueues are ordered by device (stable, so arrival order per device is
+// kept) so concurrent batches on other nodes lock device rows in the same
+// order and cannot deadlock. NOTIFYs are queued in the same transaction and
+// sent by PostgreSQL at commit.
+func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
+	ctx := context.Background()
+	order := make([]*groupcommit.Request[op, uint64], len(batch))
+	copy(order, batch)
+	sort.SliceStable(order, func(i, j int) bool {
+		return string(order[i].In.env.To[:]) < string(order[j].In.env.To[:])
+	})
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	b := &pgx.Batch{}
+	var woken [][]byte
+	for _, r := range order {
+		switch r.In.kind {
+		case opEnqueue:
+			e := &r.In.env
+			var sender []byte
+			if e.Sender != nil {
+				sender = e.Sender[:]
+			}
+			b.Queue(enqueueSQL, e.To[:], e.ID[:], sender, e.SentAt, e.Expires, e.Body)
+			woken = append(woken, e.To[:])
+		case opAck:
+			b.Queue(`DELETE FROM envelopes WHERE addr = $1 AND seq <= $2`, r.In.addr[:], int64(r.In.upTo))
+		}
+	}
+	if len(woken) > 0 {
+		b.Queue(`SELECT pg_notify('sotto_wake_' || node, encode(addr, 'hex')) FROM presence WHERE addr = ANY($1)`, woken)
+	}
+	br := tx.SendBatch(ctx, b)
+	for _, r := range order {
+		switch r.In.kind {
+		case opEnqueue:
+			var seq int64
+			if err := br.QueryRow().Scan(&seq); err != nil {
+				if errors.Is(err, pgx.ErrNoRows) {
+					r.Err = store.ErrNotFound
+					continue
+				}
+				br.Close()
+				return fmt.Errorf("postgres: enqueue: %w", err)
+			}
+			r.Result = uint64(seq)
+		case opAck:
+			if _, err := br.Exec(); err != nil {
+				br.Close()
+				return fmt.Errorf("postgres: ack: %w", err)
+			}
+		}
+	}
+	if len(woken) > 0 {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return fmt.Errorf("postgres: notify: %w", err)
+		}
+	}
+	if err := br.Close(); err != nil {
+		return fmt.Errorf("postgres: batch: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	return nil
+}
+
+// Fetch implements store.Store.
+func (s *Store) Fetch(ctx context.Context, addr api.Addr, after uint64, limit int, now time.Time) ([]store.Envelope, error) {
+	rows, err := s.pool.Query(ctx, `SELECT seq, id, sender, sent_at, expires, body FROM envelopes
+		WHERE addr = $1 AND seq > $2 AND expires > $3 ORDER BY seq LIMIT $4`, addr[:], int64(after), now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: fetch: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Envelope
+	for rows.Next() {
+		e := store.Envelope{To: addr}
+		var seq int64
+		var id, sender []byte
+		if err := rows.Scan(&seq, &id, &sender, &e.SentAt, &e.Expires, &e.Body); err != nil {
+			return nil, fmt.Errorf("postgres: fetch: %w", err)
+		}
+		e.Seq = uint64(seq)
+		copy(e.ID[:], id)
+		if sender != nil {
+			var a api.Addr
+			copy(a[:], sender)
+			e.Sender = &a
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// LastSeq implements store.Store.
+func (s *Store) LastSeq(ctx context.Context, addr api.Addr) (uint64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `SELECT last_seq FROM devices WHERE addr = $1`, addr[:]).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, store.ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("postgres: last seq: %w", err)
+	}
+	return uint64(n), nil
+}
+
+// PutBlob implements store.Store.
+func (s *Store) PutBlob(ctx context.Context, b store.Blob) error {
+	if _, err := s.pool.Exec(ctx, `INSERT INTO blobs(id, data, expires) VALUES ($1, $2, $3)`, b.ID[:], b.Data, b.Expires); err != nil {
+		return fmt.Errorf("postgres: put blob: %w", err)
+	}
+	return nil
+}
+
+// GetBlob implements store.Store.
+func (s *Store) GetBlob(ctx context.Context, id api.BlobID, now time.Time) (store.Blob, error) {
+	b := store.Blob{ID: id}
+	err := s.pool.QueryRow(ctx, `SELECT data, expires FROM blobs WHERE id = $1 AND expires > $2`, id[:], now).Scan(&b.Data, &b.Expires)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Blob{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Blob{}, fmt.Errorf("postgres: get blob: %w", err)
+	}
+	return b, nil
+}
+
+// RelaySecret implements store.Store.
+func (s *Store) RelaySecret(ctx context.Context, name string, generate func() []byte) ([]byte, error) {
+	if _, err := s.pool.Exec(ctx, `INSERT INTO secrets(name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, generate()); err != nil {
+		return nil, fmt.Errorf("postgres: relay secret: %w", err)
+	}
+	var v []byte
+	if err := s.pool.QueryRow(ctx, `SELECT value FROM secrets WHERE name = $1`, name).Scan(&v); err != nil {
+		return nil, fmt.Errorf("postgres: relay secret: %w", err)
+	}
+	return v, nil
+}
+
+// Expire implements store.Store.
+func (s *Store) Expire(ctx context.Context, now time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM envelopes WHERE expires <= $1`, now)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: expire: %w", err)
+	}
+	if _, err := s.pool.Exec(ctx, `DELETE FROM challenges WHERE expires <= $1`, now); err != nil {
+		return tag.RowsAffected(), fmt.Errorf("postgres: expire: %w", err)
+	}
+	if _, err := s.pool.Exec(ctx, `DELETE FROM blobs WHERE expires <= $1`, now); err != nil {
+		return tag.RowsAffected(), fmt.Errorf("postgres: expire: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// Stats implements store.Store.
+func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
+	var st store.Stats
+	err := s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM envelopes), (SELECT count(*) FROM accounts), (SELECT count(*) FROM devices)`).
+		Scan(&st.Envelopes, &st.Accounts, &st.Devices)
+	if err != nil {
+		return st, fmt.Errorf("postgres: stats: %w", err)
+	}
+	return st, nil
+}
+
+// Ping implements store.Store.
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+// channel is the NOTIFY channel of a node; node ids are reduced to
+// [a-z0-9_] so the name is a plain identifier.
+func channel(node string) string {
+	var b strings.Builder
+	b.WriteString("sotto_wake_")
+	for _, r := range strings.ToLower(node) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' {
+			b.WriteRune(r)
+		}
+		if b.Len() >= 60 {
+			break
+		}
+	}
+	return b.String()
+}
+
+func nodeName(node string) string { return strings.TrimPrefix(channel(node), "sotto_wake_") }
+
+// SetPresence implements store.Store.
+func (s *Store) SetPresence(ctx context.Context, addr api.Addr, node string, online bool) error {
+	var err error
+	if online {
+		_, err = s.pool.Exec(ctx, `INSERT INTO presence(addr, node, updated) VALUES ($1, $2, now())
+			ON CONFLICT (addr) DO UPDATE SET node = EXCLUDED.node, updated = EXCLUDED.updated`, addr[:], nodeName(node))
+	} else {
+		_, err = s.pool.Exec(ctx, `DELETE FROM presence WHERE addr = $1 AND node = $2`, addr[:], nodeName(node))
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: presence: %w", err)
+	}
+	return nil
+}
+
+// Subscribe implements store.Store: it LISTENs on the node's channel and
+// calls wake for each notified device. After a lost connection it listens
+// again and calls wake with the zero Addr ("wake every connection"), since
+// notifications may have been missed meanwhile.
+func (s *Store) Subscribe(ctx context.Context, node string, wake func(api.Addr)) error {
+	ch := channel(node)
+	first := true
+	for attempt := 0; ctx.Err() == nil; attempt++ {
+		err := s.listen(ctx, ch, wake, func() {
+			if !first {
+				wake(api.Addr{})
+			}
+			first = false
+			attempt = 0
+		})
+		if ctx.Err() != nil {
+			return nil
+		}
+		_ = err
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Duration(min(attempt+1, 20)) * 250 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+func (s *Store) listen(ctx context.Context, ch string, wake func(api.Addr), listening func()) error {
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Release()
+	if _, err := c.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
+		return err
+	}
+	listening()
+	conn := c.Conn()
+	defer func() {
+		// The connection goes back to the pool: stop listening first (with
+		// a fresh context, ctx may be done).
+		uctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if _, err := conn.Exec(uctx, "UNLISTEN *"); err != nil {
+			c.Hijack().Close(uctx)
+		}
+	}()
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		var a api.Addr
+		if b, err := hex.DecodeString(n.Payload); err == nil && len(b) == len(a) {
+			copy(a[:], b)
+			wake(a)
+		}
+	}
+}
+
+// Close stops the writer and closes the pool.
+func (s *Store) Close() error {
+	if s.writer != nil {
+		s.writer.Close()
+	}
+	s.pool.Close()
+	return nil
+}

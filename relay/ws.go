@@ -1,0 +1,464 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/sotto-im/sotto/relay/api"
+	"github.com/sotto-im/sotto/relay/store"
+)
+
+// Buffers are small and the write buffer is pooled, so an idle connection
+// holds little more than its socket, a reader goroutine and this struct.
+var upgrader = websocket.Upgrader{
+	ReadBufferSize:  512,
+	WriteBufferSize: 4096,
+	WriteBufferPool: &sync.Pool{},
+	// Clients are native apps authenticating with bearer tokens, not
+	// browsers with ambient cookies, so the origin carries no authority.
+	CheckOrigin: func(*http.Request) bool { return true },
+}
+
+// fetchBatch is how many envelopes one store read delivers.
+const fetchBatch = 128
+
+// maxBadFrames closes a connection after this many garbage frames.
+const maxBadFrames = 16
+
+// hub indexes this node's live connections by device.
+type hub struct {
+	mu    sync.RWMutex
+	conns map[api.Addr]*conn
+	perIP map[string]int
+	total atomic.Int64
+}
+
+func (h *hub) init() {
+	h.conns = map[api.Addr]*conn{}
+	h.perIP = map[string]int{}
+}
+
+// admit counts a new connection from ip against the caps.
+func (h *hub) admit(ip string, l Limits) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if l.MaxConns > 0 && h.total.Load() >= int64(l.MaxConns) {
+		return false
+	}
+	if l.MaxConnsPerIP > 0 && h.perIP[ip] >= l.MaxConnsPerIP {
+		return false
+	}
+	h.perIP[ip]++
+	h.total.Add(1)
+	return true
+}
+
+func (h *hub) release(ip string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.perIP[ip]--; h.perIP[ip] <= 0 {
+		delete(h.perIP, ip)
+	}
+	h.total.Add(-1)
+}
+
+// attach makes c the connection of its device and returns the one it
+// replaces (a device has one live connection).
+func (h *hub) attach(c *conn) *conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	old := h.conns[c.dev]
+	h.conns[c.dev] = c
+	return old
+}
+
+// detach removes c if it is still the device's connection.
+func (h *hub) detach(c *conn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.conns[c.dev] == c {
+		delete(h.conns, c.dev)
+		return true
+	}
+	return false
+}
+
+func (h *hub) wake(a api.Addr) {
+	h.mu.RLock()
+	c := h.conns[a]
+	h.mu.RUnlock()
+	if c != nil {
+		c.wake()
+	}
+}
+
+func (h *hub) closeAll() {
+	h.mu.RLock()
+	cs := make([]*conn, 0, len(h.conns))
+	for _, c := range h.conns {
+		cs = append(cs, c)
+	}
+	h.mu.RUnlock()
+	for _, c := range cs {
+		c.close()
+	}
+}
+
+// conn is one WebSocket. Authenticated connections receive their device's
+// queue; any connection may send. The reader goroutine lives as long as
+// the socket; the delivery goroutine runs only while there is something
+// to push.
+type conn struct {
+	s      *Server
+	ws     *websocket.Conn
+	dev    api.Addr
+	authed bool
+	ip     string
+
+	wmu sync.Mutex // one writer at a time
+
+	mu        sync.Mutex
+	running   bool   // delivery goroutine active
+	pending   bool   // woken while delivering: fetch again
+	lastSent  uint64 // highest seq written to the socket
+	ackTarget uint64 // highest seq the client acked
+	acked     uint64 // highest seq deleted in the store
+	acking    bool
+	closed    bool
+
+	sendTokens float64 // per-connection send bucket (anonymous sends)
+	sendLast   time.Time
+	inflight   chan struct{}
+}
+
+func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	var dev api.Addr
+	authed := false
+	if tok, present := bearer(r); present {
+		d, e := s.checkToken(tok)
+		if e != nil {
+			s.writeError(w, e)
+			return
+		}
+		dev, authed = d, true
+	}
+	var after uint64
+	if v := r.URL.Query().Get("after"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || !authed {
+			s.writeError(w, api.Errorf(api.CodeBadRequest, "after must be a sequence number on an authenticated connection"))
+			return
+		}
+		after = n
+	}
+	if authed && after > 0 {
+		last, err := s.st.LastSeq(ctx, dev)
+		if errors.Is(err, store.ErrNotFound) {
+			s.writeError(w, api.Errorf(api.CodeUnauthorized, "device no longer registered"))
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if after > last {
+			s.writeError(w, api.Errorf(api.CodeUnknownSequence, "after is beyond the last sequence assigned"))
+			return
+		}
+	}
+	ip := clientIP(r)
+	if !s.hub.admit(ip, s.cfg.Limits) {
+		s.writeError(w, api.Errorf(api.CodeTooManyConnections, "connection limit reached"))
+		return
+	}
+	ws, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		s.hub.release(ip) // Upgrade has answered the client
+		return
+	}
+	c := &conn{s: s, ws: ws, dev: dev, authed: authed, ip: ip, lastSent: after, ackTarget: after, acked: after,
+		sendTokens: float64(s.cfg.Limits.SendPerConn.Burst), sendLast: s.cfg.Now(),
+		inflight: make(chan struct{}, s.cfg.Limits.MaxInflightPerConn)}
+	s.metrics.connects.Add(1)
+	ws.SetReadLimit(api.MaxFrame)
+	// Clear the HTTP server's deadlines; the WebSocket keeps its own.
+	_ = ws.NetConn().SetWriteDeadline(time.Time{})
+	_ = ws.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
+	ws.SetPingHandler(func(data string) error {
+		_ = ws.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
+		err := ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(s.cfg.WriteTimeout))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
+	})
+	if authed {
+		if old := s.hub.attach(c); old != nil {
+			old.close()
+		}
+		if err := s.st.SetPresence(s.ctx, dev, s.cfg.NodeID, true); err != nil {
+			s.log.Warn("presence not recorded", "err", err)
+		}
+		if after > 0 {
+			if err := s.st.Ack(s.ctx, dev, after); err != nil {
+				s.log.Warn("resume ack failed", "err", err)
+			}
+		}
+		c.wake()
+	}
+	c.readLoop()
+	c.close()
+	if authed && s.hub.detach(c) {
+		if err := s.st.SetPresence(context.Background(), dev, s.cfg.NodeID, false); err != nil {
+			s.log.Warn("presence not cleared", "err", err)
+		}
+	}
+	s.hub.release(ip)
+}
+
+func (c *conn) close() {
+	c.mu.Lock()
+	already := c.closed
+	c.closed = true
+	c.mu.Unlock()
+	if !already {
+		_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+		_ = c.ws.Close()
+	}
+}
+
+func (c *conn) write(b []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_ = c.ws.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
+	return c.ws.WriteMessage(websocket.BinaryMessage, b)
+}
+
+func (c *conn) writeError(req uint32, e *api.Error) {
+	c.s.metrics.countError(e.Code)
+	_ = c.write(api.AppendError(nil, req, e))
+}
+
+// wake starts delivery, or asks the running delivery to fetch again.
+func (c *conn) wake() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	if c.running {
+		c.pending = true
+		c.mu.Unlock()
+		return
+	}
+	c.running = true
+	c.mu.Unlock()
+	go c.deliver()
+}
+
+// deliver pushes queued envelopes in sequence order until the queue is
+// empty and nobody woke it meanwhile.
+func (c *conn) deliver() {
+	buf := make([]byte, 0, 1536)
+	for {
+		c.mu.Lock()
+		from, closed := c.lastSent, c.closed
+		c.pending = false
+		c.mu.Unlock()
+		if closed {
+			c.stopDelivery()
+			return
+		}
+		envs, err := c.s.st.Fetch(c.s.ctx, c.dev, from, fetchBatch, c.s.cfg.Now())
+		if err != nil {
+			c.s.log.Warn("fetch failed; closing connection", "err", err)
+			c.stopDelivery()
+			c.close()
+			return
+		}
+		for _, e := range envs {
+			buf = api.AppendEnvelope(buf[:0], e.Seq, e.ID, e.SentAt.UnixMilli(), e.Sender, e.Body)
+			if err := c.write(buf); err != nil {
+				c.stopDelivery()
+				c.close()
+				return
+			}
+			c.s.metrics.pushed.Add(1)
+			c.mu.Lock()
+			c.lastSent = e.Seq
+			c.mu.Unlock()
+		}
+		if len(envs) == fetchBatch {
+			continue
+		}
+		c.mu.Lock()
+		if !c.pending {
+			c.running = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+	}
+}
+
+func (c *conn) stopDelivery() {
+	c.mu.Lock()
+	c.running = false
+	c.mu.Unlock()
+}
+
+func (c *conn) readLoop() {
+	bad := 0
+	for {
+		mt, b, err := c.ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		_ = c.ws.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
+		var e *api.Error
+		var req uint32
+		if mt != websocket.BinaryMessage {
+			e = api.Errorf(api.CodeBadRequest, "frames are binary")
+		} else if f, err := api.DecodeFrame(b); err != nil {
+			e = api.Errorf(api.CodeBadRequest, "%v", err)
+		} else {
+			req = f.Req
+			e = c.handle(f)
+		}
+		if e != nil {
+			c.writeError(req, e)
+			if e.Code == api.CodeBadRequest {
+				if bad++; bad >= maxBadFrames {
+					return
+				}
+			}
+		}
+	}
+}
+
+func (c *conn) handle(f api.Frame) *api.Error {
+	switch f.Type {
+	case api.FrameAck:
+		if !c.authed {
+			return api.Errorf(api.CodeUnauthorized, "acks need an authenticated connection")
+		}
+		return c.ack(f.Seq)
+	case api.FrameSend:
+		return c.sendFrame(f)
+	default:
+		return api.Errorf(api.CodeBadRequest, "clients may not send %s frames", f.Type)
+	}
+}
+
+// ack records that the client has everything ≤ seq; the store deletes
+// them in the background (acks are cumulative, so they coalesce).
+func (c *conn) ack(seq uint64) *api.Error {
+	c.mu.Lock()
+	if seq == 0 || seq > c.lastSent {
+		c.mu.Unlock()
+		return api.Errorf(api.CodeUnknownSequence, "sequence %d was not delivered on this connection", seq)
+	}
+	if seq <= c.ackTarget {
+		c.mu.Unlock()
+		return nil
+	}
+	c.ackTarget = seq
+	start := !c.acking
+	c.acking = true
+	c.mu.Unlock()
+	c.s.metrics.acks.Add(1)
+	if start {
+		go c.ackLoop()
+	}
+	return nil
+}
+
+func (c *conn) ackLoop() {
+	for {
+		c.mu.Lock()
+		target := c.ackTarget
+		if target <= c.acked {
+			c.acking = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		if err := c.s.st.Ack(c.s.ctx, c.dev, target); err != nil {
+			c.s.log.Warn("ack failed", "err", err)
+			c.mu.Lock()
+			c.acking = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Lock()
+		c.acked = target
+		c.mu.Unlock()
+	}
+}
+
+// allowSend takes a token from the connection's own bucket (anonymous
+// connections have no device to key a shared bucket on).
+func (c *conn) allowSend() bool {
+	r := c.s.cfg.Limits.SendPerConn
+	if r.Burst <= 0 || r.Every <= 0 {
+		return true
+	}
+	now := c.s.cfg.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sendTokens += float64(now.Sub(c.sendLast)) / float64(r.Every)
+	c.sendLast = now
+	if c.sendTokens > float64(r.Burst) {
+		c.sendTokens = float64(r.Burst)
+	}
+	if c.sendTokens < 1 {
+		return false
+	}
+	c.sendTokens--
+	return true
+}
+
+func (c *conn) sendFrame(f api.Frame) *api.Error {
+	var sender *api.Addr
+	if f.DeliveryToken == nil {
+		if !c.authed {
+			return api.Errorf(api.CodeDeliveryDenied, "a sealed envelope needs the recipient's delivery token")
+		}
+		if ok, wait := c.s.lim.sendDev.allow(string(c.dev[:]), c.s.cfg.Now()); !ok {
+			c.s.metrics.rateLimited.Add(1)
+			return rateLimited(wait)
+		}
+		d := c.dev
+		sender = &d
+	} else if !c.allowSend() {
+		c.s.metrics.rateLimited.Add(1)
+		return rateLimited(time.Second)
+	}
+	// ReadMessage returns a fresh buffer per message, so the body and token
+	// may be kept after reading on.
+	body, token, req, to := f.Body, f.DeliveryToken, f.Req, f.Recipient
+	c.inflight <- struct{}{} // backpressure: stop reading while full
+	go func() {
+		defer func() { <-c.inflight }()
+		res, err := c.s.send(c.s.ctx, to, token, sender, body)
+		if err != nil {
+			var e *api.Error
+			if !errors.As(err, &e) {
+				c.s.log.Warn("send failed", "err", err)
+				e = api.Errorf(api.CodeInternal, "internal error")
+			}
+			c.writeError(req, e)
+			return
+		}
+		_ = c.write(api.AppendSendResult(make([]byte, 0, 30), req, res.Seq, res.ID))
+	}()
+	return nil
+}
