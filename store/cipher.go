@@ -16,8 +16,16 @@ import (
 // masterKeySize is the size of the per-profile master key.
 const masterKeySize = 32
 
-// sealVersion prefixes every column ciphertext so the format can evolve.
-const sealVersion = 1
+// Column ciphertexts start with a version byte. Version 1 sealed the value
+// as is; version 2 (written now) seals u32 length ‖ value ‖ zero padding up
+// to a multiple of padBlock bytes, so a ciphertext tells a value's length
+// only to within padBlock. Both are read.
+const (
+	sealV1     = 1
+	sealV2     = 2
+	padBlock   = 32
+	sealHeader = 1 + chacha20poly1305.NonceSizeX
+)
 
 // encryptedColumns lists every encrypted column as "table.column". Each gets
 // its own key, derived from the master key with HKDF (info "sotto/store/v1/
@@ -112,29 +120,57 @@ func (k *columnKeys) aead(table, column string) cipher.AEAD {
 	return a
 }
 
-// seal encrypts pt for table.column of row: version ‖ nonce ‖ ciphertext.
+// seal encrypts pt for table.column of row: version ‖ nonce ‖ ciphertext of
+// the padded value.
 func (k *columnKeys) seal(table, column string, row int64, pt []byte) []byte {
 	a := k.aead(table, column)
-	out := make([]byte, 1+a.NonceSize(), 1+a.NonceSize()+len(pt)+a.Overhead())
-	out[0] = sealVersion
-	if _, err := rand.Read(out[1:]); err != nil {
+	padded := (4 + len(pt) + padBlock - 1) / padBlock * padBlock
+	buf := make([]byte, padded)
+	binary.BigEndian.PutUint32(buf, uint32(len(pt)))
+	copy(buf[4:], pt)
+	out := make([]byte, sealHeader, sealHeader+padded+a.Overhead())
+	out[0] = sealV2
+	if _, err := rand.Read(out[1:sealHeader]); err != nil {
 		panic("store: rand: " + err.Error())
 	}
-	return a.Seal(out, out[1:], pt, columnAD(table, column, row))
+	out = a.Seal(out, out[1:sealHeader], buf, append(columnAD(table, column, row), sealV2))
+	clear(buf)
+	return out
 }
 
 // open decrypts a value written by seal for the same place. Any mismatch —
 // modified bytes, another row, another column — returns ErrTampered.
 func (k *columnKeys) open(table, column string, row int64, ct []byte) ([]byte, error) {
 	a := k.aead(table, column)
-	if len(ct) < 1+a.NonceSize()+a.Overhead() || ct[0] != sealVersion {
+	if len(ct) < sealHeader+a.Overhead() || (ct[0] != sealV1 && ct[0] != sealV2) {
 		return nil, fmt.Errorf("%w: %s.%s row %d: malformed ciphertext", ErrTampered, table, column, row)
 	}
-	pt, err := a.Open(nil, ct[1:1+a.NonceSize()], ct[1+a.NonceSize():], columnAD(table, column, row))
+	ad := columnAD(table, column, row)
+	if ct[0] == sealV2 {
+		// Version 2 authenticates its version byte, so a ciphertext cannot be
+		// passed off as the other version.
+		ad = append(ad, sealV2)
+	}
+	pt, err := a.Open(nil, ct[1:sealHeader], ct[sealHeader:], ad)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s.%s row %d", ErrTampered, table, column, row)
 	}
-	return pt, nil
+	if ct[0] == sealV1 {
+		return pt, nil
+	}
+	if len(pt) < 4 || len(pt)%padBlock != 0 {
+		return nil, fmt.Errorf("%w: %s.%s row %d: bad padding", ErrTampered, table, column, row)
+	}
+	n := binary.BigEndian.Uint32(pt)
+	if uint64(n) > uint64(len(pt)-4) {
+		return nil, fmt.Errorf("%w: %s.%s row %d: bad padding", ErrTampered, table, column, row)
+	}
+	for _, b := range pt[4+n:] {
+		if b != 0 {
+			return nil, fmt.Errorf("%w: %s.%s row %d: bad padding", ErrTampered, table, column, row)
+		}
+	}
+	return pt[4 : 4+n], nil
 }
 
 // mac is a keyed blind index value for purpose (HMAC-SHA256, 16 bytes).

@@ -23,6 +23,8 @@ type fixture struct {
 func populate(v int, fx *fixture) func(db *sql.DB, k *columnKeys) error {
 	return func(db *sql.DB, k *columnKeys) error {
 		ctx := context.Background()
+		// Programs at versions 1 and 2 sealed columns without padding.
+		seal := func(table, column string, row int64, pt []byte) []byte { return sealV1ForTest(k, table, column, row, pt) }
 		tx, err := db.Begin()
 		if err != nil {
 			return err
@@ -44,19 +46,19 @@ func populate(v int, fx *fixture) func(db *sql.DB, k *columnKeys) error {
 		}
 		fx.contact = id("contacts")
 		exec(`INSERT INTO contacts(id, handle_mac, handle, profile, identity_key, verification, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)`,
-			fx.contact, k.mac(macHandle, []byte("@old")), k.seal("contacts", "handle", fx.contact, []byte("@old")),
-			k.seal("contacts", "profile", fx.contact, []byte(`{"n":"Old Friend"}`)),
-			k.seal("contacts", "identity_key", fx.contact, []byte("old-ik")),
-			k.seal("contacts", "verification", fx.contact, []byte(`{"v":2}`)), now.UnixMilli(), now.UnixMilli())
+			fx.contact, k.mac(macHandle, []byte("@old")), seal("contacts", "handle", fx.contact, []byte("@old")),
+			seal("contacts", "profile", fx.contact, []byte(`{"n":"Old Friend"}`)),
+			seal("contacts", "identity_key", fx.contact, []byte("old-ik")),
+			seal("contacts", "verification", fx.contact, []byte(`{"v":2}`)), now.UnixMilli(), now.UnixMilli())
 		fx.conv = id("conversations")
 		exec(`INSERT INTO conversations(id, contact_id, created_at, last_activity_at, settings) VALUES (?,?,?,?,?)`,
-			fx.conv, fx.contact, now.UnixMilli(), now.UnixMilli(), k.seal("conversations", "settings", fx.conv, []byte(`{}`)))
+			fx.conv, fx.contact, now.UnixMilli(), now.UnixMilli(), seal("conversations", "settings", fx.conv, []byte(`{}`)))
 		sid := id("sessions")
 		exec(`INSERT INTO sessions(id, contact_id, device_mac, state, updated_at) VALUES (?,?,?,?,?)`,
-			sid, fx.contact, k.mac(macDevice, idBytes(fx.contact), []byte("d1")), k.seal("sessions", "state", sid, []byte("old-state")), now.UnixMilli())
+			sid, fx.contact, k.mac(macDevice, idBytes(fx.contact), []byte("d1")), seal("sessions", "state", sid, []byte("old-state")), now.UnixMilli())
 		setID := id("settings")
 		exec(`INSERT INTO settings(id, name_mac, value, updated_at) VALUES (?,?,?,?)`,
-			setID, k.mac(macName, []byte("settings"), []byte("lang")), k.seal("settings", "value", setID, []byte("fr")), now.UnixMilli())
+			setID, k.mac(macName, []byte("settings"), []byte("lang")), seal("settings", "value", setID, []byte("fr")), now.UnixMilli())
 		fx.msgs = map[int64]string{}
 		fx.reactions = map[int64][]v1Reaction{}
 		for i := 0; i < 30; i++ {
@@ -67,13 +69,13 @@ func populate(v int, fx *fixture) func(db *sql.DB, k *columnKeys) error {
 			if i%3 == 0 {
 				rs := []v1Reaction{{Sender: fx.contact, Emoji: "👍", At: now.UnixMilli()}, {Sender: 0, Emoji: fmt.Sprint(i), At: now.UnixMilli()}}
 				b, _ := json.Marshal(rs)
-				reactions = k.seal("messages", "reactions", mid, b)
+				reactions = seal("messages", "reactions", mid, b)
 				fx.reactions[mid] = rs
 			}
 			sent := now.Add(time.Duration(i) * time.Minute).UnixMilli()
 			exec(`INSERT INTO messages(id, conversation_id, reply_to, remote_mac, sent_at, received_at, edited_at, meta, body, reactions) VALUES (?,?,?,?,?,?,?,?,?,?)`,
 				mid, fx.conv, nil, k.mac(macRemoteID, []byte(fmt.Sprint("r", i))), sent, sent, nil,
-				k.seal("messages", "meta", mid, meta), k.seal("messages", "body", mid, []byte(body)), reactions)
+				seal("messages", "meta", mid, meta), seal("messages", "body", mid, []byte(body)), reactions)
 			fx.msgs[mid] = body
 			if v >= 2 {
 				// v2 writers indexed bodies as they inserted them.
@@ -87,13 +89,13 @@ func populate(v int, fx *fixture) func(db *sql.DB, k *columnKeys) error {
 			meta, _ := json.Marshal(messageMeta{Direction: Outgoing})
 			exec(`INSERT INTO messages(id, conversation_id, sent_at, expires_at, meta, body) VALUES (?,?,?,?,?,?)`,
 				fx.expired, fx.conv, now.UnixMilli(), now.Add(time.Hour).UnixMilli(),
-				k.seal("messages", "meta", fx.expired, meta), k.seal("messages", "body", fx.expired, []byte("éphémère")))
+				seal("messages", "meta", fx.expired, meta), seal("messages", "body", fx.expired, []byte("éphémère")))
 			if err == nil {
 				err = insertTokens(ctx, tx, searchTokens(k, "éphémère"), fx.expired, fx.conv, now.UnixMilli())
 			}
 			cid := id("calls")
 			exec(`INSERT INTO calls(id, contact_id, started_at, ended_at, info) VALUES (?,?,?,?,?)`,
-				cid, fx.contact, now.UnixMilli(), now.Add(time.Minute).UnixMilli(), k.seal("calls", "info", cid, []byte(`{"d":2,"v":true,"o":1}`)))
+				cid, fx.contact, now.UnixMilli(), now.Add(time.Minute).UnixMilli(), seal("calls", "info", cid, []byte(`{"d":2,"v":true,"o":1}`)))
 		}
 		if err != nil {
 			return err
@@ -242,4 +244,14 @@ func TestFailedMigrationLosesNothing(t *testing.T) {
 	if n != len(fx.msgs)+1 || r != len(fx.reactions) {
 		t.Fatalf("after a failed migration: %d messages, %d with reactions", n, r)
 	}
+}
+
+// sealV1ForTest writes a version-1 (unpadded) column ciphertext, as the
+// first releases did.
+func sealV1ForTest(k *columnKeys, table, column string, row int64, pt []byte) []byte {
+	a := k.aead(table, column)
+	out := make([]byte, sealHeader)
+	out[0] = sealV1
+	randRead(out[1:])
+	return a.Seal(out, out[1:], pt, columnAD(table, column, row))
 }

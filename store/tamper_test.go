@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"testing"
@@ -105,5 +106,42 @@ func TestColumnAD(t *testing.T) {
 	other := newColumnKeys(append(make([]byte, 31), 1))
 	if _, err := other.open("messages", "body", 7, ct); !errors.Is(err, ErrTampered) {
 		t.Errorf("other master key: %v", err)
+	}
+}
+
+func TestColumnPaddingAndVersions(t *testing.T) {
+	k := newColumnKeys(make([]byte, 32))
+	a := k.aead("messages", "body")
+	for _, n := range []int{0, 1, 27, 28, 29, 100} {
+		pt := bytes.Repeat([]byte("x"), n)
+		ct := k.seal("messages", "body", 1, pt)
+		if body := len(ct) - sealHeader - a.Overhead(); body%padBlock != 0 || body < n+4 {
+			t.Fatalf("%d-byte value sealed into %d bytes", n, body)
+		}
+		got, err := k.open("messages", "body", 1, ct)
+		if err != nil || !bytes.Equal(got, pt) {
+			t.Fatalf("round trip of %d bytes: %v", n, err)
+		}
+		// Relabelled as version 1: must fail, not return the padded form.
+		v1 := bytes.Clone(ct)
+		v1[0] = sealV1
+		if _, err := k.open("messages", "body", 1, v1); !errors.Is(err, ErrTampered) {
+			t.Fatalf("v2 relabelled v1: %v", err)
+		}
+	}
+	if len(k.seal("messages", "body", 1, make([]byte, 20))) != len(k.seal("messages", "body", 1, make([]byte, 3))) {
+		t.Fatal("lengths within one pad block give different sizes")
+	}
+	// Version 1 values (written before padding) still read, and cannot be
+	// relabelled as version 2.
+	nonce := make([]byte, 24)
+	v1 := append([]byte{sealV1}, nonce...)
+	v1 = a.Seal(v1, nonce, []byte("old value"), columnAD("messages", "body", 1))
+	if got, err := k.open("messages", "body", 1, v1); err != nil || string(got) != "old value" {
+		t.Fatalf("v1 value: %q %v", got, err)
+	}
+	v1[0] = sealV2
+	if _, err := k.open("messages", "body", 1, v1); !errors.Is(err, ErrTampered) {
+		t.Fatalf("v1 relabelled v2: %v", err)
 	}
 }
