@@ -24,7 +24,9 @@ func populate(v int, fx *fixture) func(db *sql.DB, k *columnKeys) error {
 	return func(db *sql.DB, k *columnKeys) error {
 		ctx := context.Background()
 		// Programs at versions 1 and 2 sealed columns without padding.
-		seal := func(table, column string, row int64, pt []byte) []byte { return sealV1ForTest(k, table, column, row, pt) }
+		seal := func(table, column string, row int64, pt []byte) []byte {
+			return sealV1ForTest(k, table, column, row, pt)
+		}
 		tx, err := db.Begin()
 		if err != nil {
 			return err
