@@ -21,7 +21,7 @@ import (
 	"github.com/sotto-im/sotto/relay"
 	"github.com/sotto-im/sotto/relay/api"
 	"github.com/sotto-im/sotto/relay/client"
-	"github.com/sotto-im/sotto/relay/internal/relaytest"
+	"github.com/sotto-im/sotto/relay/relaytest"
 	"github.com/sotto-im/sotto/relay/store"
 )
 

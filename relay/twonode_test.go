@@ -6,7 +6,7 @@ import (
 
 	"github.com/sotto-im/sotto/relay"
 	"github.com/sotto-im/sotto/relay/client"
-	"github.com/sotto-im/sotto/relay/internal/relaytest"
+	"github.com/sotto-im/sotto/relay/relaytest"
 )
 
 // TestTwoNodesOnePostgres: a device connected to node A receives, live, an

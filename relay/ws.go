@@ -90,7 +90,21 @@ func (h *hub) detach(c *conn) bool {
 	return false
 }
 
+// wake starts delivery on a's connection; the zero Addr wakes every
+// connection (after a store lost notifications).
 func (h *hub) wake(a api.Addr) {
+	if a == (api.Addr{}) {
+		h.mu.RLock()
+		cs := make([]*conn, 0, len(h.conns))
+		for _, c := range h.conns {
+			cs = append(cs, c)
+		}
+		h.mu.RUnlock()
+		for _, c := range cs {
+			c.wake()
+		}
+		return
+	}
 	h.mu.RLock()
 	c := h.conns[a]
 	h.mu.RUnlock()

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/sotto-im/sotto/relay/internal/relaytest"
+	"github.com/sotto-im/sotto/relay/relaytest"
 	"github.com/sotto-im/sotto/relay/store"
 	"github.com/sotto-im/sotto/relay/store/postgres"
 	"github.com/sotto-im/sotto/relay/store/storetest"

@@ -186,3 +186,17 @@ func (d *Device) Register(t testing.TB, relayURL string) *Device {
 
 // TestPow is a proof of work cheap enough for tests.
 var TestPow = api.PowParams{Bits: 1, MemoryKiB: 8, Time: 1}
+
+// Name returns a distinct handle for index i that no other index's handle
+// looks like (letters without confusable folds).
+func Name(prefix string, i int) string {
+	const alpha = "abcefhjkptxyz"
+	s := prefix + "_"
+	for {
+		s += string(alpha[i%len(alpha)])
+		i /= len(alpha)
+		if i == 0 {
+			return s
+		}
+	}
+}
