@@ -143,8 +143,11 @@ func (k *DevicePrivateKey) Equal(o *DevicePrivateKey) bool {
 	return k.id == o.id && subtle.ConstantTimeCompare(k.seeds[:], o.seeds[:]) == 1
 }
 
-// String never reveals the key.
-func (k *DevicePrivateKey) String() string { return prefixDevicePrivate + redacted }
+// String never reveals the key (value receiver: see IdentityPrivateKey.String).
+func (k DevicePrivateKey) String() string { return prefixDevicePrivate + redacted }
+
+// GoString never reveals the key.
+func (k DevicePrivateKey) GoString() string { return k.String() }
 
 // Destroy zeroes the seeds and the signing key. The ecdh and hpke values are
 // opaque and are only dropped. Any later use panics.

@@ -147,8 +147,12 @@ func (k *IdentityPrivateKey) MarshalText() ([]byte, error) {
 	return appendText(nil, prefixIdentityPrivate, k.seed[:]), nil
 }
 
-// String never reveals the key.
-func (k *IdentityPrivateKey) String() string { return prefixIdentityPrivate + redacted }
+// String never reveals the key. It and GoString have value receivers so
+// that printing a dereferenced key does not dump its fields.
+func (k IdentityPrivateKey) String() string { return prefixIdentityPrivate + redacted }
+
+// GoString never reveals the key.
+func (k IdentityPrivateKey) GoString() string { return k.String() }
 
 // Equal reports whether k and o hold the same key, in constant time.
 func (k *IdentityPrivateKey) Equal(o *IdentityPrivateKey) bool {

@@ -2,8 +2,11 @@ package keys
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	mathrand "math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -452,5 +455,21 @@ func TestGenerateShortRandom(t *testing.T) {
 	}
 	if _, err := GenerateDevice(bytes.NewReader(make([]byte, 50)), 1); err == nil {
 		t.Fatal("short random accepted")
+	}
+}
+
+func TestPrintingNeverLeaks(t *testing.T) {
+	f := newFixture(t, 40)
+	relay := mustRelay(t)
+	secrets := [][]byte{f.id.Bytes(), f.dev.seeds[:], f.spk.seed, f.lr.seed, relay.Bytes()}
+	for _, v := range []any{f.id, *f.id, f.dev, *f.dev, f.spk, *f.spk, f.lr, relay, *relay} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			out := fmt.Sprintf(verb, v)
+			for _, s := range secrets {
+				if strings.Contains(out, hex.EncodeToString(s)) || strings.Contains(out, fmt.Sprint(s)) || bytes.Contains([]byte(out), s) {
+					t.Fatalf("%s of %T prints key material", verb, v)
+				}
+			}
+		}
 	}
 }

@@ -353,13 +353,16 @@ func (p *PrekeyPrivate) Equal(o *PrekeyPrivate) bool {
 		subtle.ConstantTimeCompare(p.seed, o.seed) == 1
 }
 
-// String never reveals the key.
-func (p *PrekeyPrivate) String() string {
-	if p == nil || p.seed == nil {
+// String never reveals the key (value receiver: see IdentityPrivateKey.String).
+func (p PrekeyPrivate) String() string {
+	if p.seed == nil {
 		return "prekey(destroyed)"
 	}
 	return fmt.Sprintf("prekey(%v/%v %s)", p.signed.Type, p.signed.ID, redacted)
 }
+
+// GoString never reveals the key.
+func (p PrekeyPrivate) GoString() string { return p.String() }
 
 // Destroy zeroes the seed. Any later use panics.
 func (p *PrekeyPrivate) Destroy() {

@@ -130,8 +130,11 @@ func (k *RelayPrivateKey) MarshalText() ([]byte, error) {
 	return appendText(nil, prefixRelayPrivate, k.seed[:]), nil
 }
 
-// String never reveals the key.
-func (k *RelayPrivateKey) String() string { return prefixRelayPrivate + redacted }
+// String never reveals the key (value receiver: see IdentityPrivateKey.String).
+func (k RelayPrivateKey) String() string { return prefixRelayPrivate + redacted }
+
+// GoString never reveals the key.
+func (k RelayPrivateKey) GoString() string { return k.String() }
 
 // Equal compares in constant time.
 func (k *RelayPrivateKey) Equal(o *RelayPrivateKey) bool {
