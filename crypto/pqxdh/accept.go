@@ -37,6 +37,10 @@ type Accepted struct {
 // Accept runs the responder side of PQXDH on a prekey message, starts the
 // session and decrypts the first ratchet message. Nothing is consumed unless
 // that message authenticates; on error no state exists.
+//
+// The responder's own prekeys are used whatever their expiry: messages may
+// arrive after a rotation. A prekey is retired by deleting it, after which
+// PrekeySource reports it unknown.
 func Accept(r io.Reader, local Local, prekeys PrekeySource, msg []byte, now time.Time) (*ratchet.Session, *Accepted, error) {
 	if err := local.check(now); err != nil {
 		return nil, nil, fmt.Errorf("pqxdh accept: %w", err)
