@@ -74,3 +74,38 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("session state %q %v, want %d", st, err, per)
 	}
 }
+
+// TestTwoHandlesOneProfile: two opens of one profile (as two processes would)
+// write at the same time without SQLITE_BUSY errors.
+func TestTwoHandlesOneProfile(t *testing.T) {
+	ctx := context.Background()
+	p, dir := newProfile(t, Options{})
+	_, conv := newConversation(t, p, "@alice")
+	q, err := Open(ctx, dir, Options{Passphrase: testPass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	for _, h := range []*Profile{p, q} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 40; i++ {
+				if _, err := h.InsertMessage(ctx, Message{Conversation: conv, Body: fmt.Sprint("from two handles ", i)}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if res, err := q.Search(ctx, SearchQuery{Text: "handles", Limit: 100}); err != nil || len(res.Messages) != 80 {
+		t.Fatalf("search: %d %v", len(res.Messages), err)
+	}
+}

@@ -30,6 +30,10 @@ func openDB(path string) (*sql.DB, error) {
 	} {
 		q.Add("_pragma", p)
 	}
+	// Write transactions take the write lock at BEGIN (and wait for it
+	// through the busy timeout) instead of failing when a read lock cannot
+	// be upgraded — that matters when a second process opens the profile.
+	q.Set("_txlock", "immediate")
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
