@@ -515,3 +515,37 @@ func TestMessageDecodeErrors(t *testing.T) {
 	}
 	mustDecrypt(t, bob, r, ct, "framing")
 }
+
+func TestStates(t *testing.T) {
+	alice, bob, r := newPair(t, 13)
+	if alice.State() != StateAwaitingReply || bob.State() != StateAwaitingFirst {
+		t.Fatalf("new sessions: %v, %v", alice.State(), bob.State())
+	}
+	// A failed decrypt is no transition.
+	if _, err := bob.Decrypt(r, []byte{1, 7}, t0); err == nil || bob.State() != StateAwaitingFirst {
+		t.Fatal("failed decrypt moved the responder")
+	}
+	m := mustEncrypt(t, alice, r, "1")
+	if alice.State() != StateAwaitingReply {
+		t.Fatal("Encrypt changed the state")
+	}
+	mustDecrypt(t, bob, r, m, "1")
+	if bob.State() != StateEstablished {
+		t.Fatalf("responder after first message: %v", bob.State())
+	}
+	mustDecrypt(t, alice, r, mustEncrypt(t, bob, r, "2"), "2")
+	if alice.State() != StateEstablished {
+		t.Fatalf("initiator after reply: %v", alice.State())
+	}
+	loaded, _ := Unmarshal(snapshot(t, alice))
+	if loaded.State() != StateEstablished || (&Session{}).State() != StateUnknown {
+		t.Fatal("state after load / zero session")
+	}
+	if StateEstablished.String() != "established" || State(9).String() != "state(9)" {
+		t.Fatal("State.String")
+	}
+	alice.Destroy()
+	if alice.State() != StateUnknown {
+		t.Fatal("destroyed session")
+	}
+}
