@@ -548,4 +548,10 @@ func TestStates(t *testing.T) {
 	if alice.State() != StateUnknown {
 		t.Fatal("destroyed session")
 	}
+	if _, err := alice.Decrypt(r, m, t0); !errors.Is(err, ErrInvalidState) {
+		t.Fatalf("decrypt on destroyed session: %v", err)
+	}
+	if _, err := alice.Encrypt(r, []byte("x")); !errors.Is(err, ErrCannotSend) {
+		t.Fatalf("encrypt on destroyed session: %v", err)
+	}
 }

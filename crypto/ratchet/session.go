@@ -272,6 +272,9 @@ func (s *Session) Decrypt(r io.Reader, msg []byte, now time.Time) ([]byte, error
 // reuse one buffer for many messages. dst must not overlap msg. On error the
 // returned slice is nil and the session is unchanged.
 func (s *Session) DecryptAppend(dst []byte, r io.Reader, msg []byte, now time.Time) ([]byte, error) {
+	if s.dhs == nil {
+		return nil, ErrInvalidState // zero or destroyed session
+	}
 	p, err := parseMessage(msg)
 	if err != nil {
 		return nil, err
