@@ -483,8 +483,9 @@ func (s *Session) commitSkipped(pending []skippedKey, cutoff int64) {
 }
 
 func (s *Session) commitSkippedUse(idx int, cutoff int64) {
-	clear(s.skipped[idx].mk[:])
+	n := len(s.skipped)
 	s.skipped = append(s.skipped[:idx], s.skipped[idx+1:]...)
+	s.skipped[:n][n-1] = skippedKey{} // the stale copy left behind by the shift
 	s.commitSkipped(nil, cutoff)
 }
 
