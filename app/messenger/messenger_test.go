@@ -1,0 +1,288 @@
+package messenger
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sotto-im/sotto/handle"
+	"github.com/sotto-im/sotto/relay"
+	"github.com/sotto-im/sotto/relay/relaytest"
+	"github.com/sotto-im/sotto/store"
+)
+
+// startRelay runs a real relay (SQLite store) on a loopback socket.
+func startRelay(t *testing.T) string {
+	t.Helper()
+	st := relaytest.Open(t, "sqlite:"+filepath.Join(t.TempDir(), "relay.db"))
+	srv, err := relay.New(relay.Config{Store: st, Pow: relaytest.TestPow,
+		Limits: relay.Limits{MaxConns: 100, MaxConnsPerIP: 100}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() { srv.Close(); hs.Close() })
+	return hs.URL
+}
+
+// storeOptions uses the OS keyring when the test services provide one, and a
+// passphrase otherwise.
+func storeOptions() store.Options {
+	if os.Getenv("SOTTO_TEST_KEYRING") == "1" {
+		return store.Options{Protection: store.ProtectionKeyring}
+	}
+	return store.Options{Protection: store.ProtectionPassphrase, Passphrase: []byte("correct horse battery staple")}
+}
+
+// peer is one account under test, with the events it has seen.
+type peer struct {
+	t      *testing.T
+	dir    string
+	m      *Messenger
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu     sync.Mutex
+	events []Event
+	wake   chan struct{}
+}
+
+func (p *peer) Emit(e Event) {
+	p.mu.Lock()
+	p.events = append(p.events, e)
+	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+func newPeer(t *testing.T, relayURL, name string) *peer {
+	t.Helper()
+	p := &peer{t: t, dir: filepath.Join(t.TempDir(), name), wake: make(chan struct{}, 1)}
+	m, err := Create(context.Background(), p.config(), relayURL, handle.MustParse(name))
+	if err != nil {
+		t.Fatalf("create %s: %v", name, err)
+	}
+	p.m = m
+	p.start()
+	t.Cleanup(p.stop)
+	return p
+}
+
+func (p *peer) config() Config {
+	return Config{Dir: p.dir, Store: storeOptions(), Events: p, Log: slog.New(slog.NewTextHandler(testWriter{p.t}, nil))}
+}
+
+// testWriter sends logs to the test's log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+
+func (p *peer) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel, p.done = cancel, make(chan struct{})
+	go func() {
+		defer close(p.done)
+		if err := p.m.Run(ctx); err != nil {
+			p.t.Errorf("run: %v", err)
+		}
+	}()
+}
+
+func (p *peer) stop() {
+	if p.cancel == nil {
+		return
+	}
+	p.cancel()
+	<-p.done
+	p.cancel = nil
+	p.m.Close()
+}
+
+// reopen closes the account and opens it again from disk.
+func (p *peer) reopen() {
+	p.t.Helper()
+	p.stop()
+	m, err := Open(context.Background(), p.config())
+	if err != nil {
+		p.t.Fatalf("reopen: %v", err)
+	}
+	p.m = m
+	p.start()
+}
+
+// waitFor blocks until an event matching ok has been seen.
+func (p *peer) waitFor(what string, ok func(Event) bool) Event {
+	p.t.Helper()
+	deadline := time.After(15 * time.Second)
+	for {
+		p.mu.Lock()
+		for _, e := range p.events {
+			if ok(e) {
+				p.mu.Unlock()
+				return e
+			}
+		}
+		p.mu.Unlock()
+		select {
+		case <-p.wake:
+		case <-deadline:
+			p.t.Fatalf("%s: no %s event", p.m.Handle(), what)
+		}
+	}
+}
+
+func (p *peer) history(t *testing.T, with string) []store.Message {
+	t.Helper()
+	ctx := context.Background()
+	c, err := p.m.Store().ContactByHandle(ctx, with)
+	if err != nil {
+		t.Fatalf("%s has no contact %s: %v", p.m.Handle(), with, err)
+	}
+	conv, err := p.m.Store().EnsureConversation(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := p.m.Store().Messages(ctx, conv.ID, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Messages come newest first; tests read oldest first.
+	for i, j := 0, len(ms)-1; i < j; i, j = i+1, j-1 {
+		ms[i], ms[j] = ms[j], ms[i]
+	}
+	return ms
+}
+
+func bodies(ms []store.Message) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Body)
+	}
+	return out
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestConversationThroughRealRelay(t *testing.T) {
+	ctx := context.Background()
+	url := startRelay(t)
+	alice := newPeer(t, url, "alice")
+	bob := newPeer(t, url, "bob")
+
+	sent, err := alice.m.SendText(ctx, handle.MustParse("@bob"), "hello bob, it's alice", 0)
+	if err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	if sent.Status != store.StatusSent {
+		t.Fatalf("status after the relay acknowledged = %v", sent.Status)
+	}
+	bob.waitFor("request", func(e Event) bool { return e.Kind == EventRequest })
+	got := bob.history(t, "alice")
+	if !equal(bodies(got), []string{"hello bob, it's alice"}) || got[0].Direction != store.Incoming {
+		t.Fatalf("bob has %q", bodies(got))
+	}
+	bobsAlice, _ := bob.m.Store().ContactByHandle(ctx, "alice")
+	if state, _ := bob.m.State(ctx, bobsAlice.ID); state != StateRequest {
+		t.Fatalf("alice's first message is not a request for bob: %v", state)
+	}
+	// Delivered comes back as an encrypted receipt.
+	alice.waitFor("delivered", func(e Event) bool { return e.Message == sent.ID && e.Status == "delivered" })
+
+	// Bob reads before accepting: no read receipt goes out.
+	if err := bob.m.MarkRead(ctx, got[0].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	// Bob replies (which accepts), quoting alice.
+	reply, err := bob.m.SendText(ctx, handle.MustParse("alice"), "hi alice!", got[0].ID)
+	if err != nil {
+		t.Fatalf("reply: %v", err)
+	}
+	alice.waitFor("reply", func(e Event) bool { return e.Kind == EventMessage && e.Contact != 0 && e.Message != sent.ID })
+	ah := alice.history(t, "bob")
+	if !equal(bodies(ah), []string{"hello bob, it's alice", "hi alice!"}) || ah[1].ReplyTo != sent.ID {
+		t.Fatalf("alice has %q (reply to %d)", bodies(ah), ah[1].ReplyTo)
+	}
+	if st, _ := alice.m.Store().Message(ctx, sent.ID); st.Status != store.StatusDelivered {
+		t.Fatalf("unaccepted read leaked a read receipt: status %v", st.Status)
+	}
+	// Now accepted: reading sends a read receipt.
+	if err := alice.m.MarkRead(ctx, ah[1].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitFor("read", func(e Event) bool { return e.Message == reply.ID && e.Status == "read" })
+
+	// Bob goes offline; alice writes; bob comes back and gets it all, once, in order.
+	bob.stop()
+	want := []string{"hello bob, it's alice", "hi alice!"}
+	for _, s := range []string{"one", "two", "three", "four"} {
+		if _, err := alice.m.SendText(ctx, handle.MustParse("bob"), s, 0); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, s)
+	}
+	bob.reopen()
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if got := bodies(bob.history(t, "alice")); equal(got, want) {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("bob has %q, want %q", got, want)
+		}
+	}
+
+	// Edit, react and delete for everyone.
+	last := alice.history(t, "bob")
+	four := last[len(last)-1]
+	if err := alice.m.Edit(ctx, four.ID, "four (edited)"); err != nil {
+		t.Fatal(err)
+	}
+	bobFour := bob.history(t, "alice")[len(want)-1]
+	bob.waitFor("edit", func(e Event) bool { return e.Kind == EventUpdated && e.Message == bobFour.ID })
+	if m, _ := bob.m.Store().Message(ctx, bobFour.ID); m.Body != "four (edited)" || m.EditedAt.IsZero() {
+		t.Fatalf("edit not applied: %q", m.Body)
+	}
+	if err := bob.m.React(ctx, bobFour.ID, "👍"); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitFor("reaction", func(e Event) bool {
+		m, _ := alice.m.Store().Message(ctx, four.ID)
+		return e.Kind == EventUpdated && e.Message == four.ID && len(m.Reactions) == 1 && m.Reactions[0].Emoji == "👍"
+	})
+	if err := bob.m.Edit(ctx, bobFour.ID, "bob may not edit alice's message"); !errors.Is(err, ErrNoSuchMessage) {
+		t.Fatalf("editing someone else's message: %v", err)
+	}
+	if err := alice.m.DeleteForEveryone(ctx, four.ID); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitFor("delete", func(e Event) bool { return e.Kind == EventUpdated && e.Message == bobFour.ID && len(bob.history(t, "alice")) == len(want)-1 })
+}
+
+func TestUnknownHandleAndSelf(t *testing.T) {
+	ctx := context.Background()
+	url := startRelay(t)
+	alice := newPeer(t, url, "alice")
+	if _, err := alice.m.SendText(ctx, handle.MustParse("nobody_here"), "hi", 0); !errors.Is(err, ErrUnknownHandle) {
+		t.Fatalf("unknown handle: %v", err)
+	}
+	if _, err := alice.m.SendText(ctx, handle.MustParse("alice"), "hi", 0); !errors.Is(err, ErrSelf) {
+		t.Fatalf("self: %v", err)
+	}
+}
