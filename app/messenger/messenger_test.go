@@ -84,7 +84,10 @@ func (p *peer) config() Config {
 // testWriter sends logs to the test's log.
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
 
 func (p *peer) start() {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -272,7 +275,9 @@ func TestConversationThroughRealRelay(t *testing.T) {
 	if err := alice.m.DeleteForEveryone(ctx, four.ID); err != nil {
 		t.Fatal(err)
 	}
-	bob.waitFor("delete", func(e Event) bool { return e.Kind == EventUpdated && e.Message == bobFour.ID && len(bob.history(t, "alice")) == len(want)-1 })
+	bob.waitFor("delete", func(e Event) bool {
+		return e.Kind == EventUpdated && e.Message == bobFour.ID && len(bob.history(t, "alice")) == len(want)-1
+	})
 }
 
 func TestUnknownHandleAndSelf(t *testing.T) {
