@@ -92,7 +92,7 @@ func (h *hub) detach(c *conn) bool {
 
 // wake starts delivery on a's connection; the zero Addr wakes every
 // connection (after a store lost notifications).
-func (h *hub) wake(a api.Addr) {
+func (h *hub) wake(a api.Addr, e *store.Envelope) {
 	if a == (api.Addr{}) {
 		h.mu.RLock()
 		cs := make([]*conn, 0, len(h.conns))
@@ -101,7 +101,7 @@ func (h *hub) wake(a api.Addr) {
 		}
 		h.mu.RUnlock()
 		for _, c := range cs {
-			c.wake()
+			c.wake(nil)
 		}
 		return
 	}
@@ -109,7 +109,7 @@ func (h *hub) wake(a api.Addr) {
 	c := h.conns[a]
 	h.mu.RUnlock()
 	if c != nil {
-		c.wake()
+		c.wake(e)
 	}
 }
 
@@ -146,6 +146,11 @@ type conn struct {
 	acked     uint64 // highest seq deleted in the store
 	acking    bool
 	closed    bool
+	// queued holds envelopes handed over by the store after their commit,
+	// contiguous after lastSent, so delivery needs no read; needFetch says
+	// the queue is incomplete and delivery must read the store.
+	queued    []store.Envelope
+	needFetch bool
 
 	sendTokens float64 // per-connection send bucket (anonymous sends)
 	sendLast   time.Time
@@ -226,7 +231,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 				s.log.Warn("resume ack failed", "err", err)
 			}
 		}
-		c.wake()
+		c.wake(nil)
 	}
 	c.readLoop()
 	c.close()
@@ -261,12 +266,29 @@ func (c *conn) writeError(req uint32, e *api.Error) {
 	_ = c.write(api.AppendError(nil, req, e))
 }
 
-// wake starts delivery, or asks the running delivery to fetch again.
-func (c *conn) wake() {
+// maxQueued bounds the envelopes a connection holds in memory.
+const maxQueued = 256
+
+// wake starts delivery, or asks the running delivery to look again. e, when
+// not nil, is the committed envelope that caused the wake-up.
+func (c *conn) wake(e *store.Envelope) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return
+	}
+	if e != nil && !c.needFetch && len(c.queued) < maxQueued {
+		next := c.lastSent + 1
+		if n := len(c.queued); n > 0 {
+			next = c.queued[n-1].Seq + 1
+		}
+		if e.Seq == next {
+			c.queued = append(c.queued, *e)
+		} else if e.Seq > next {
+			c.needFetch = true
+		}
+	} else {
+		c.needFetch = true
 	}
 	if c.running {
 		c.pending = true
@@ -278,25 +300,46 @@ func (c *conn) wake() {
 	go c.deliver()
 }
 
+// next returns what to push next: queued envelopes when they continue
+// from lastSent, else nil and fetch=true.
+func (c *conn) next() (envs []store.Envelope, from uint64, fetch, closed bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pending = false
+	from, closed = c.lastSent, c.closed
+	for len(c.queued) > 0 && c.queued[0].Seq <= c.lastSent {
+		c.queued = c.queued[1:]
+	}
+	if !c.needFetch && len(c.queued) > 0 && c.queued[0].Seq == c.lastSent+1 {
+		envs = c.queued
+		c.queued = nil
+		return envs, from, false, closed
+	}
+	fetch = c.needFetch || len(c.queued) > 0
+	c.needFetch = false
+	c.queued = nil
+	return nil, from, fetch, closed
+}
+
 // deliver pushes queued envelopes in sequence order until the queue is
 // empty and nobody woke it meanwhile.
 func (c *conn) deliver() {
 	buf := make([]byte, 0, 1536)
 	for {
-		c.mu.Lock()
-		from, closed := c.lastSent, c.closed
-		c.pending = false
-		c.mu.Unlock()
+		envs, from, fetch, closed := c.next()
 		if closed {
 			c.stopDelivery()
 			return
 		}
-		envs, err := c.s.st.Fetch(c.s.ctx, c.dev, from, fetchBatch, c.s.cfg.Now())
-		if err != nil {
-			c.s.log.Warn("fetch failed; closing connection", "err", err)
-			c.stopDelivery()
-			c.close()
-			return
+		if fetch {
+			var err error
+			envs, err = c.s.st.Fetch(c.s.ctx, c.dev, from, fetchBatch, c.s.cfg.Now())
+			if err != nil {
+				c.s.log.Warn("fetch failed; closing connection", "err", err)
+				c.stopDelivery()
+				c.close()
+				return
+			}
 		}
 		for _, e := range envs {
 			buf = api.AppendEnvelope(buf[:0], e.Seq, e.ID, e.SentAt.UnixMilli(), e.Sender, e.Body)
@@ -310,11 +353,14 @@ func (c *conn) deliver() {
 			c.lastSent = e.Seq
 			c.mu.Unlock()
 		}
-		if len(envs) == fetchBatch {
+		if fetch && len(envs) == fetchBatch {
+			c.mu.Lock()
+			c.needFetch = true
+			c.mu.Unlock()
 			continue
 		}
 		c.mu.Lock()
-		if !c.pending {
+		if !c.pending && !c.needFetch && len(c.queued) == 0 {
 			c.running = false
 			c.mu.Unlock()
 			return

@@ -178,7 +178,10 @@ type Store interface {
 	// received an envelope after its commit. A single-node store may ignore
 	// node. Subscribe returns when ctx ends.
 	SetPresence(ctx context.Context, addr api.Addr, node string, online bool) error
-	Subscribe(ctx context.Context, node string, wake func(api.Addr)) error
+	// When the store has the committed envelope at hand (a single-node
+	// store) it passes it, so the relay can push without reading it back;
+	// otherwise e is nil.
+	Subscribe(ctx context.Context, node string, wake func(addr api.Addr, e *Envelope)) error
 
 	Close() error
 }

@@ -628,13 +628,13 @@ func (s *Store) SetPresence(ctx context.Context, addr api.Addr, node string, onl
 // calls wake for each notified device. After a lost connection it listens
 // again and calls wake with the zero Addr ("wake every connection"), since
 // notifications may have been missed meanwhile.
-func (s *Store) Subscribe(ctx context.Context, node string, wake func(api.Addr)) error {
+func (s *Store) Subscribe(ctx context.Context, node string, wake func(api.Addr, *store.Envelope)) error {
 	ch := channel(node)
 	first := true
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		err := s.listen(ctx, ch, wake, func() {
 			if !first {
-				wake(api.Addr{})
+				wake(api.Addr{}, nil)
 			}
 			first = false
 			attempt = 0
@@ -652,7 +652,7 @@ func (s *Store) Subscribe(ctx context.Context, node string, wake func(api.Addr))
 	return nil
 }
 
-func (s *Store) listen(ctx context.Context, ch string, wake func(api.Addr), listening func()) error {
+func (s *Store) listen(ctx context.Context, ch string, wake func(api.Addr, *store.Envelope), listening func()) error {
 	c, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -680,7 +680,7 @@ func (s *Store) listen(ctx context.Context, ch string, wake func(api.Addr), list
 		var a api.Addr
 		if b, err := hex.DecodeString(n.Payload); err == nil && len(b) == len(a) {
 			copy(a[:], b)
-			wake(a)
+			wake(a, nil)
 		}
 	}
 }

@@ -36,7 +36,7 @@ type Store struct {
 	stSeq, stIns, stAck *sql.Stmt
 
 	mu   sync.Mutex
-	subs map[int]func(api.Addr)
+	subs map[int]func(api.Addr, *store.Envelope)
 	next int
 }
 
@@ -79,7 +79,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	s := &Store{w: w, subs: map[int]func(api.Addr){}}
+	s := &Store{w: w, subs: map[int]func(api.Addr, *store.Envelope){}}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -498,7 +498,7 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	s.mu.Lock()
-	subs := make([]func(api.Addr), 0, len(s.subs))
+	subs := make([]func(api.Addr, *store.Envelope), 0, len(s.subs))
 	for _, f := range s.subs {
 		subs = append(subs, f)
 	}
@@ -506,8 +506,10 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 	if len(subs) > 0 {
 		for _, r := range batch {
 			if r.In.kind == opEnqueue && r.Err == nil {
+				e := r.In.env
+				e.Seq = r.Result
 				for _, f := range subs {
-					f(r.In.env.To)
+					f(e.To, &e)
 				}
 			}
 		}
@@ -633,7 +635,7 @@ func (s *Store) SetPresence(ctx context.Context, addr api.Addr, node string, onl
 
 // Subscribe implements store.Store: wake is called after each commit for
 // every recipient in it, whatever the node.
-func (s *Store) Subscribe(ctx context.Context, node string, wake func(api.Addr)) error {
+func (s *Store) Subscribe(ctx context.Context, node string, wake func(api.Addr, *store.Envelope)) error {
 	s.mu.Lock()
 	id := s.next
 	s.next++

@@ -327,7 +327,12 @@ func testWake(t *testing.T, s store.Store) {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	woke := make(chan api.Addr, 4)
-	go s.Subscribe(wctx, "node-a", func(a api.Addr) { woke <- a })
+	go s.Subscribe(wctx, "node-a", func(a api.Addr, e *store.Envelope) {
+		if e != nil && (e.To != a || e.Seq == 0 || string(e.Body) != "x") {
+			t.Errorf("wake with envelope %+v", e)
+		}
+		woke <- a
+	})
 	if err := s.SetPresence(ctx, addr(1), "node-a", true); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,134 @@
+package relay_test
+
+import (
+	"context"
+	"crypto/rand"
+
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sotto-im/sotto/relay"
+	"github.com/sotto-im/sotto/relay/client"
+	"github.com/sotto-im/sotto/relay/relaytest"
+)
+
+// benchEnv is a relay with 1,000 registered devices, each holding an
+// authenticated WebSocket that acks every envelope it receives.
+type benchEnv struct {
+	url      string
+	devs     []*relaytest.Device
+	received atomic.Int64
+	cancel   context.CancelFunc
+}
+
+const benchDevices = 1000
+
+func setupBench(b *testing.B, backend relaytest.Backend) *benchEnv {
+	b.Helper()
+	st := relaytest.Open(b, backend.DSN(b))
+	srv, err := relay.New(relay.Config{Store: st, Pow: relaytest.TestPow, Limits: relay.Limits{MaxConns: 10 * benchDevices}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	b.Cleanup(func() { srv.Close(); hs.Close() })
+	e := &benchEnv{url: hs.URL}
+	e.devs = make([]*relaytest.Device, benchDevices)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i := range e.devs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			e.devs[i] = relaytest.NewDevice(b, relaytest.Name("bench", i), 0).Register(b, hs.URL)
+		}()
+	}
+	wg.Wait()
+	ctx, cancel := context.WithCancel(context.Background())
+	e.cancel = cancel
+	b.Cleanup(cancel)
+	for _, d := range e.devs {
+		c, err := d.Client.Dial(ctx, client.DialOptions{Authenticated: true, PingInterval: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { c.Close() })
+		go func() {
+			for env := range c.Envelopes() {
+				if c.Ack(env.Seq) != nil {
+					return
+				}
+				e.received.Add(1)
+			}
+		}()
+	}
+	return e
+}
+
+// benchThroughput: envelopes/s end to end — a sealed 1 KiB send is
+// acknowledged durably (group commit), pushed over the recipient's
+// WebSocket and acked — across 1,000 devices, everything on loopback.
+func benchThroughput(b *testing.B, backend relaytest.Backend) {
+	e := setupBench(b, backend)
+	const senders, inflight = 4, 128
+	conns := make([]*client.Conn, senders)
+	anon, _ := client.New(e.url, nil)
+	for i := range conns {
+		c, err := anon.Dial(context.Background(), client.DialOptions{PingInterval: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { c.Close() })
+		conns[i] = c
+	}
+	body := make([]byte, 1024)
+	_, _ = rand.Read(body)
+	start0 := e.received.Load()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	start := time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range senders * inflight {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := conns[w%senders]
+			for {
+				n := next.Add(1) - 1
+				if n >= int64(b.N) {
+					return
+				}
+				d := e.devs[n%benchDevices]
+				if _, err := c.Send(context.Background(), d.Addr, d.Token, body); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	deadline := time.Now().Add(2 * time.Minute)
+	for e.received.Load()-start0 < int64(b.N) {
+		if time.Now().After(deadline) {
+			b.Fatalf("received %d of %d", e.received.Load()-start0, b.N)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	el := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/el.Seconds(), "envelopes/s")
+}
+
+func BenchmarkRelayThroughputSQLite(b *testing.B) {
+	benchThroughput(b, relaytest.Backends()[0])
+}
+
+func BenchmarkRelayThroughputPostgres(b *testing.B) {
+	benchThroughput(b, relaytest.Backends()[1])
+}
