@@ -11,8 +11,10 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"sync"
 
 	"github.com/sotto-im/sotto/app"
+	"github.com/sotto-im/sotto/app/messenger"
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
@@ -33,6 +35,7 @@ func main() {
 func run() error {
 	flags := flag.NewFlagSet("sotto", flag.ContinueOnError)
 	profileName := flags.String("profile", os.Getenv("SOTTO_PROFILE"), "profile to open (a-z, 0-9, _)")
+	relayURL := flags.String("relay", os.Getenv("SOTTO_RELAY"), "relay offered when creating an account")
 	// Wails' dev build reads its own flags from the same command line.
 	flags.String("assetdir", "", "")
 	flags.String("devserver", "", "")
@@ -55,7 +58,20 @@ func run() error {
 	}
 	info := app.NewInfo(profile, dataDir, log)
 
-	var ctx context.Context
+	var (
+		ctxMu sync.Mutex
+		ctx   context.Context
+	)
+	windowContext := func() context.Context {
+		ctxMu.Lock()
+		defer ctxMu.Unlock()
+		return ctx
+	}
+	chats := app.NewChats(profile, dataDir, *relayURL, log, func(e messenger.Event) {
+		if c := windowContext(); c != nil {
+			wailsruntime.EventsEmit(c, app.EventName, e)
+		}
+	})
 	return wails.Run(&options.App{
 		Title:     "Sotto",
 		Width:     1100,
@@ -68,20 +84,30 @@ func run() error {
 		// OnStartup also runs in a second instance before it hands over and
 		// exits (measured on Linux), so it only keeps the context; real start-up
 		// work belongs in OnDomReady, which only the first instance reaches.
-		OnStartup: func(c context.Context) { ctx = c },
+		OnStartup: func(c context.Context) {
+			ctxMu.Lock()
+			ctx = c
+			ctxMu.Unlock()
+		},
+		OnShutdown: func(context.Context) {
+			if err := app.CloseChats(chats); err != nil {
+				log.Error("close the profile", "err", err.Error())
+			}
+		},
 		SingleInstanceLock: &options.SingleInstanceLock{
 			UniqueId: profile.InstanceID(),
 			OnSecondInstanceLaunch: func(d options.SecondInstanceData) {
 				// The arguments may carry a deep link: count them, never log them.
 				log.Info("second instance handed over", "args", len(d.Args))
-				if ctx == nil {
+				c := windowContext()
+				if c == nil {
 					return
 				}
-				wailsruntime.WindowUnminimise(ctx)
-				wailsruntime.Show(ctx)
+				wailsruntime.WindowUnminimise(c)
+				wailsruntime.Show(c)
 			},
 		},
-		Bind:  []any{info},
+		Bind:  []any{info, chats},
 		Linux: &linux.Options{ProgramName: "sotto"},
 	})
 }

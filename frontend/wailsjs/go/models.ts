@@ -22,6 +22,195 @@ export namespace app {
 	        this.dataDir = source["dataDir"];
 	    }
 	}
+	export class AccountStatus {
+	    hasProfile: boolean;
+	    signedIn: boolean;
+	    handle: string;
+	    defaultRelay: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new AccountStatus(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.hasProfile = source["hasProfile"];
+	        this.signedIn = source["signedIn"];
+	        this.handle = source["handle"];
+	        this.defaultRelay = source["defaultRelay"];
+	    }
+	}
+	export class ContactView {
+	    handle: string;
+	    verification: string;
+	    safetyNumber: string;
+	    qr: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ContactView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.handle = source["handle"];
+	        this.verification = source["verification"];
+	        this.safetyNumber = source["safetyNumber"];
+	        this.qr = source["qr"];
+	    }
+	}
+	export class ConversationView {
+	    id: number;
+	    handle: string;
+	    state: string;
+	    verification: string;
+	    lastMessage: string;
+	    lastAt: number;
+	    unread: number;
+	    muted: boolean;
+	    timerSecs: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new ConversationView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.handle = source["handle"];
+	        this.state = source["state"];
+	        this.verification = source["verification"];
+	        this.lastMessage = source["lastMessage"];
+	        this.lastAt = source["lastAt"];
+	        this.unread = source["unread"];
+	        this.muted = source["muted"];
+	        this.timerSecs = source["timerSecs"];
+	    }
+	}
+	export class HandleCheck {
+	    handle: string;
+	    problem: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new HandleCheck(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.handle = source["handle"];
+	        this.problem = source["problem"];
+	    }
+	}
+	export class ReactionView {
+	    emoji: string;
+	    mine: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new ReactionView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.emoji = source["emoji"];
+	        this.mine = source["mine"];
+	    }
+	}
+	export class MessageView {
+	    id: number;
+	    outgoing: boolean;
+	    status: string;
+	    body: string;
+	    replyTo: number;
+	    sentAt: number;
+	    edited: boolean;
+	    expiresAt: number;
+	    reactions: ReactionView[];
+	
+	    static createFrom(source: any = {}) {
+	        return new MessageView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.outgoing = source["outgoing"];
+	        this.status = source["status"];
+	        this.body = source["body"];
+	        this.replyTo = source["replyTo"];
+	        this.sentAt = source["sentAt"];
+	        this.edited = source["edited"];
+	        this.expiresAt = source["expiresAt"];
+	        this.reactions = this.convertValues(source["reactions"], ReactionView);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Preferences {
+	    readReceipts: boolean;
+	    typingIndicators: boolean;
+	    notificationContent: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Preferences(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.readReceipts = source["readReceipts"];
+	        this.typingIndicators = source["typingIndicators"];
+	        this.notificationContent = source["notificationContent"];
+	    }
+	}
+	
+	export class SearchHit {
+	    conversation: number;
+	    handle: string;
+	    message: MessageView;
+	
+	    static createFrom(source: any = {}) {
+	        return new SearchHit(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.conversation = source["conversation"];
+	        this.handle = source["handle"];
+	        this.message = this.convertValues(source["message"], MessageView);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 
 }
 

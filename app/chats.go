@@ -1,0 +1,587 @@
+package app
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/sotto-im/sotto/app/messenger"
+	"github.com/sotto-im/sotto/handle"
+	"github.com/sotto-im/sotto/store"
+)
+
+// EventName is the name under which messenger events reach the UI.
+const EventName = "sotto:event"
+
+// ErrNotSignedIn: the profile has no account yet (onboarding comes first), or
+// it is locked behind a passphrase.
+var ErrNotSignedIn = errors.New("not signed in")
+
+// Chats is the messaging service the UI and the CLI call: onboarding,
+// conversations, messages, contacts and safety numbers. It owns the profile's
+// Messenger and its receive loop.
+type Chats struct {
+	profile Profile
+	dataDir string
+	log     *slog.Logger
+	emit    func(messenger.Event)
+	// DefaultRelay is offered during onboarding (make run sets it).
+	defaultRelay string
+
+	mu       sync.Mutex
+	m        *messenger.Messenger
+	stopRun  context.CancelFunc
+	runDone  chan struct{}
+	cancelOn context.CancelFunc // a registration in progress
+	prefs    Preferences
+}
+
+// NewChats returns the service for a profile whose files live in dataDir.
+// emit receives every event (main.go forwards them to the window).
+func NewChats(profile Profile, dataDir, defaultRelay string, log *slog.Logger, emit func(messenger.Event)) *Chats {
+	if emit == nil {
+		emit = func(messenger.Event) {}
+	}
+	return &Chats{profile: profile, dataDir: dataDir, defaultRelay: defaultRelay, log: log, emit: emit,
+		prefs: DefaultPreferences()}
+}
+
+func (c *Chats) config(passphrase string) messenger.Config {
+	opts := store.Options{Protection: store.ProtectionAuto}
+	if passphrase != "" {
+		opts.Passphrase = []byte(passphrase)
+	}
+	return messenger.Config{Dir: c.dataDir, Store: opts, Log: c.log, Events: messenger.EmitterFunc(c.emit)}
+}
+
+// AccountStatus is what the UI needs to decide between onboarding, unlock
+// and the main screen.
+type AccountStatus struct {
+	HasProfile   bool   `json:"hasProfile"`
+	SignedIn     bool   `json:"signedIn"`
+	Handle       string `json:"handle"`
+	DefaultRelay string `json:"defaultRelay"`
+}
+
+// Status reports whether a profile exists and is open.
+func (c *Chats) Status() AccountStatus {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := AccountStatus{DefaultRelay: c.defaultRelay}
+	if entries, err := os.ReadDir(c.dataDir); err == nil && len(entries) > 0 {
+		st.HasProfile = true
+	}
+	if c.m != nil {
+		st.SignedIn, st.Handle = true, c.m.Handle().String()
+	}
+	return st
+}
+
+// HandleCheck is the live feedback on a handle being typed.
+type HandleCheck struct {
+	Handle  string `json:"handle"`  // normalised
+	Problem string `json:"problem"` // empty when the handle is well formed
+}
+
+// CheckHandle validates a handle as typed (the relay decides availability
+// when it is claimed).
+func (c *Chats) CheckHandle(s string) HandleCheck {
+	h, err := handle.Parse(s)
+	if err != nil {
+		return HandleCheck{Problem: handleProblem(err)}
+	}
+	return HandleCheck{Handle: h.String()}
+}
+
+func handleProblem(err error) string {
+	switch {
+	case errors.Is(err, handle.ErrEmpty):
+		return "Choose a handle."
+	case errors.Is(err, handle.ErrTooShort):
+		return fmt.Sprintf("At least %d characters.", handle.MinLen)
+	case errors.Is(err, handle.ErrTooLong):
+		return fmt.Sprintf("At most %d characters.", handle.MaxLen)
+	}
+	return "Use only letters a–z, digits and _."
+}
+
+// Register creates the account: keys, the encrypted profile, and the handle
+// claimed at the relay with a proof of work (which takes a few seconds;
+// CancelRegister stops it). passphrase is needed only where no OS keyring is
+// reachable.
+func (c *Chats) Register(handleText, relayURL, passphrase string) (AccountStatus, error) {
+	h, err := handle.Parse(handleText)
+	if err != nil {
+		return AccountStatus{}, errors.New(handleProblem(err))
+	}
+	if relayURL == "" {
+		relayURL = c.defaultRelay
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c.mu.Lock()
+	if c.m != nil {
+		c.mu.Unlock()
+		cancel()
+		return AccountStatus{}, errors.New("this profile already has an account")
+	}
+	c.cancelOn = cancel
+	c.mu.Unlock()
+	defer cancel()
+	m, err := messenger.Create(ctx, c.config(passphrase), relayURL, h)
+	c.mu.Lock()
+	c.cancelOn = nil
+	c.mu.Unlock()
+	if err != nil {
+		if ctx.Err() != nil {
+			return AccountStatus{}, errors.New("cancelled")
+		}
+		return AccountStatus{}, userError(err)
+	}
+	c.start(m)
+	return c.Status(), nil
+}
+
+// CancelRegister stops a registration in progress.
+func (c *Chats) CancelRegister() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cancelOn != nil {
+		c.cancelOn()
+	}
+}
+
+// Unlock opens an existing profile (passphrase only when it is protected by
+// one) and starts receiving.
+func (c *Chats) Unlock(passphrase string) (AccountStatus, error) {
+	c.mu.Lock()
+	open := c.m != nil
+	c.mu.Unlock()
+	if open {
+		return c.Status(), nil
+	}
+	m, err := messenger.Open(context.Background(), c.config(passphrase))
+	if err != nil {
+		return AccountStatus{}, userError(err)
+	}
+	c.start(m)
+	return c.Status(), nil
+}
+
+func (c *Chats) start(m *messenger.Messenger) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	c.mu.Lock()
+	c.m, c.stopRun, c.runDone = m, cancel, done
+	c.mu.Unlock()
+	if p, err := loadPreferences(ctx, m.Store()); err == nil {
+		c.mu.Lock()
+		c.prefs = p
+		c.mu.Unlock()
+	}
+	go func() {
+		defer close(done)
+		if err := m.Run(ctx); err != nil {
+			c.log.Error("receiving stopped", "err", err.Error())
+		}
+	}()
+}
+
+// CloseChats stops receiving and closes the profile. It is a function, not a
+// method, so that Wails does not offer it to the UI.
+func CloseChats(c *Chats) error {
+	c.mu.Lock()
+	m, stop, done := c.m, c.stopRun, c.runDone
+	c.m = nil
+	c.mu.Unlock()
+	if m == nil {
+		return nil
+	}
+	stop()
+	<-done
+	return m.Close()
+}
+
+func (c *Chats) messenger() (*messenger.Messenger, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		return nil, ErrNotSignedIn
+	}
+	return c.m, nil
+}
+
+// userError turns an engine error into words for a person: what happened and
+// what to do, never blaming them, never leaking internals.
+func userError(err error) error {
+	switch {
+	case errors.Is(err, store.ErrPassphraseRequired):
+		return errors.New("No keyring is available on this computer: choose a passphrase to protect your messages.")
+	case errors.Is(err, store.ErrWrongPassphrase):
+		return errors.New("That passphrase does not unlock this profile. Try again.")
+	case errors.Is(err, messenger.ErrUnknownHandle):
+		return errors.New("No one has that handle. Check the spelling with them.")
+	case errors.Is(err, messenger.ErrSelf):
+		return errors.New("That is your own handle.")
+	case errors.Is(err, messenger.ErrKeyChanged):
+		return errors.New("The safety number changed. Verify it again to keep talking.")
+	case errors.Is(err, messenger.ErrBlocked):
+		return errors.New("You blocked this contact. Unblock them to write.")
+	case errors.Is(err, messenger.ErrSafetyMismatch):
+		return errors.New("Those numbers do not match. Compare them again, digit by digit.")
+	}
+	return err
+}
+
+// ConversationView is one row of the conversation list.
+type ConversationView struct {
+	ID          int64  `json:"id"`
+	Handle      string `json:"handle"`
+	State       string `json:"state"`        // accepted, request, blocked
+	Verified    string `json:"verification"` // unverified, verified, key-changed
+	LastMessage string `json:"lastMessage"`
+	LastAt      int64  `json:"lastAt"` // unix ms
+	Unread      int    `json:"unread"`
+	Muted       bool   `json:"muted"`
+	TimerSecs   int64  `json:"timerSecs"`
+}
+
+// MessageView is one message as the UI shows it.
+type MessageView struct {
+	ID        int64          `json:"id"`
+	Outgoing  bool           `json:"outgoing"`
+	Status    string         `json:"status"`
+	Body      string         `json:"body"`
+	ReplyTo   int64          `json:"replyTo"`
+	SentAt    int64          `json:"sentAt"`
+	Edited    bool           `json:"edited"`
+	ExpiresAt int64          `json:"expiresAt"`
+	Reactions []ReactionView `json:"reactions"`
+}
+
+// ReactionView is one reaction; Mine marks the profile owner's.
+type ReactionView struct {
+	Emoji string `json:"emoji"`
+	Mine  bool   `json:"mine"`
+}
+
+func messageView(m store.Message) MessageView {
+	v := MessageView{ID: int64(m.ID), Outgoing: m.Direction == store.Outgoing, Status: m.Status.String(),
+		Body: m.Body, ReplyTo: int64(m.ReplyTo), SentAt: m.SentAt.UnixMilli(), Edited: !m.EditedAt.IsZero(),
+		Reactions: []ReactionView{}}
+	if !m.ExpiresAt.IsZero() {
+		v.ExpiresAt = m.ExpiresAt.UnixMilli()
+	}
+	for _, r := range m.Reactions {
+		v.Reactions = append(v.Reactions, ReactionView{Emoji: r.Emoji, Mine: r.Sender == 0})
+	}
+	return v
+}
+
+const unreadScan = 200
+
+// Conversations lists conversations, most recently active first.
+func (c *Chats) Conversations() ([]ConversationView, error) {
+	m, err := c.messenger()
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	convs, err := m.Store().Conversations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ConversationView, 0, len(convs))
+	for _, conv := range convs {
+		v, err := c.conversationView(ctx, m, conv)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (c *Chats) conversationView(ctx context.Context, m *messenger.Messenger, conv store.Conversation) (ConversationView, error) {
+	contact, err := m.Store().Contact(ctx, conv.Contact)
+	if err != nil {
+		return ConversationView{}, err
+	}
+	state, err := m.State(ctx, contact.ID)
+	if err != nil {
+		return ConversationView{}, err
+	}
+	v := ConversationView{ID: int64(conv.ID), Handle: contact.Handle, State: state.String(),
+		Verified: contact.Verification.String(), LastAt: conv.LastActivity.UnixMilli(), Muted: conv.Muted,
+		TimerSecs: int64(conv.DisappearAfter / time.Second)}
+	recent, err := m.Store().Messages(ctx, conv.ID, 0, unreadScan)
+	if err != nil {
+		return ConversationView{}, err
+	}
+	if len(recent) > 0 {
+		v.LastMessage = recent[0].Body
+	}
+	for _, msg := range recent {
+		if msg.Direction == store.Incoming && msg.Status != store.StatusRead {
+			v.Unread++
+		}
+	}
+	return v, nil
+}
+
+// StartConversation finds a handle and opens (or creates) the conversation
+// with it.
+func (c *Chats) StartConversation(handleText string) (ConversationView, error) {
+	m, err := c.messenger()
+	if err != nil {
+		return ConversationView{}, err
+	}
+	h, err := handle.Parse(handleText)
+	if err != nil {
+		return ConversationView{}, errors.New(handleProblem(err))
+	}
+	ctx := context.Background()
+	contact, err := m.FindContact(ctx, h)
+	if err != nil {
+		return ConversationView{}, userError(err)
+	}
+	conv, err := m.Store().EnsureConversation(ctx, contact.ID)
+	if err != nil {
+		return ConversationView{}, err
+	}
+	if err := m.SetState(ctx, contact.ID, messenger.StateAccepted); err != nil {
+		return ConversationView{}, err
+	}
+	return c.conversationView(ctx, m, conv)
+}
+
+// Messages returns up to limit messages older than before (0: the newest),
+// oldest first.
+func (c *Chats) Messages(conv, before int64, limit int) ([]MessageView, error) {
+	m, err := c.messenger()
+	if err != nil {
+		return nil, err
+	}
+	ms, err := m.Store().Messages(context.Background(), store.ConversationID(conv), store.MessageID(before), limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MessageView, len(ms))
+	for i, msg := range ms {
+		out[len(ms)-1-i] = messageView(msg)
+	}
+	return out, nil
+}
+
+// Send sends text in a conversation (replyTo 0: not a reply).
+func (c *Chats) Send(conv int64, text string, replyTo int64) (MessageView, error) {
+	m, err := c.messenger()
+	if err != nil {
+		return MessageView{}, err
+	}
+	ctx := context.Background()
+	cv, err := m.Store().Conversation(ctx, store.ConversationID(conv))
+	if err != nil {
+		return MessageView{}, err
+	}
+	contact, err := m.Store().Contact(ctx, cv.Contact)
+	if err != nil {
+		return MessageView{}, err
+	}
+	h, err := handle.Parse(contact.Handle)
+	if err != nil {
+		return MessageView{}, err
+	}
+	msg, err := m.SendText(ctx, h, text, store.MessageID(replyTo))
+	if err != nil && msg.ID == 0 {
+		return MessageView{}, userError(err)
+	}
+	if err != nil {
+		c.log.Warn("message kept pending", "err", err.Error())
+	}
+	return messageView(msg), nil
+}
+
+// MarkRead marks everything received in the conversation as read (sending
+// read receipts when they are on and the conversation is accepted).
+func (c *Chats) MarkRead(conv int64) error {
+	m, err := c.messenger()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	ms, err := m.Store().Messages(ctx, store.ConversationID(conv), 0, unreadScan)
+	if err != nil {
+		return err
+	}
+	for i := len(ms) - 1; i >= 0; i-- {
+		if ms[i].Direction == store.Incoming && ms[i].Status != store.StatusRead {
+			if err := m.MarkRead(ctx, ms[i].ID, c.preferences().ReadReceipts); err != nil {
+				return userError(err)
+			}
+		}
+	}
+	return nil
+}
+
+// React sets this account's reaction on a message ("" removes it).
+func (c *Chats) React(msg int64, emoji string) error {
+	return c.with(func(ctx context.Context, m *messenger.Messenger) error { return m.React(ctx, store.MessageID(msg), emoji) })
+}
+
+// Edit changes one of this account's messages for everyone.
+func (c *Chats) Edit(msg int64, text string) error {
+	return c.with(func(ctx context.Context, m *messenger.Messenger) error { return m.Edit(ctx, store.MessageID(msg), text) })
+}
+
+// DeleteForEveryone deletes one of this account's messages everywhere.
+func (c *Chats) DeleteForEveryone(msg int64) error {
+	return c.with(func(ctx context.Context, m *messenger.Messenger) error {
+		return m.DeleteForEveryone(ctx, store.MessageID(msg))
+	})
+}
+
+// SetTyping tells the contact this account is (not) typing, if typing
+// indicators are on.
+func (c *Chats) SetTyping(conv int64, typing bool) error {
+	if !c.preferences().TypingIndicators {
+		return nil
+	}
+	return c.with(func(ctx context.Context, m *messenger.Messenger) error {
+		return m.SetTyping(ctx, store.ConversationID(conv), typing)
+	})
+}
+
+// SetTimer sets the conversation's disappearing-messages timer (0: off).
+func (c *Chats) SetTimer(conv int64, seconds int64) error {
+	return c.with(func(ctx context.Context, m *messenger.Messenger) error {
+		return m.SetTimer(ctx, store.ConversationID(conv), time.Duration(seconds)*time.Second)
+	})
+}
+
+// Accept accepts a message request.
+func (c *Chats) Accept(conv int64) error { return c.setState(conv, messenger.StateAccepted) }
+
+// Block blocks the conversation's contact.
+func (c *Chats) Block(conv int64) error { return c.setState(conv, messenger.StateBlocked) }
+
+func (c *Chats) setState(conv int64, s messenger.ContactState) error {
+	return c.with(func(ctx context.Context, m *messenger.Messenger) error {
+		cv, err := m.Store().Conversation(ctx, store.ConversationID(conv))
+		if err != nil {
+			return err
+		}
+		return m.SetState(ctx, cv.Contact, s)
+	})
+}
+
+// DeleteConversation deletes a conversation and its messages on this device.
+func (c *Chats) DeleteConversation(conv int64) error {
+	return c.with(func(ctx context.Context, m *messenger.Messenger) error {
+		return m.Store().DeleteConversation(ctx, store.ConversationID(conv))
+	})
+}
+
+// SearchHit is a message found by Search.
+type SearchHit struct {
+	Conversation int64       `json:"conversation"`
+	Handle       string      `json:"handle"`
+	Message      MessageView `json:"message"`
+}
+
+// Search finds messages containing every word of query, newest first, in
+// one conversation (conv) or all (0).
+func (c *Chats) Search(query string, conv int64) ([]SearchHit, error) {
+	m, err := c.messenger()
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	res, err := m.Store().Search(ctx, store.SearchQuery{Text: query, Conversation: store.ConversationID(conv), Limit: 50})
+	if err != nil {
+		return nil, err
+	}
+	handles := map[store.ConversationID]string{}
+	out := make([]SearchHit, 0, len(res.Messages))
+	for _, msg := range res.Messages {
+		h, ok := handles[msg.Conversation]
+		if !ok {
+			if cv, err := m.Store().Conversation(ctx, msg.Conversation); err == nil {
+				if ct, err := m.Store().Contact(ctx, cv.Contact); err == nil {
+					h = ct.Handle
+				}
+			}
+			handles[msg.Conversation] = h
+		}
+		out = append(out, SearchHit{Conversation: int64(msg.Conversation), Handle: h, Message: messageView(msg)})
+	}
+	return out, nil
+}
+
+// ContactView is the contact panel: handle, safety number and its QR payload.
+type ContactView struct {
+	Handle       string `json:"handle"`
+	Verification string `json:"verification"`
+	SafetyNumber string `json:"safetyNumber"` // 60 digits in groups of 5
+	QR           string `json:"qr"`           // base64 payload to render as a QR code
+}
+
+// Contact returns the contact panel of a conversation.
+func (c *Chats) Contact(conv int64) (ContactView, error) {
+	m, err := c.messenger()
+	if err != nil {
+		return ContactView{}, err
+	}
+	ctx := context.Background()
+	cv, err := m.Store().Conversation(ctx, store.ConversationID(conv))
+	if err != nil {
+		return ContactView{}, err
+	}
+	ct, err := m.Store().Contact(ctx, cv.Contact)
+	if err != nil {
+		return ContactView{}, err
+	}
+	n, err := m.SafetyNumber(ctx, ct.ID)
+	if err != nil {
+		return ContactView{}, err
+	}
+	return ContactView{Handle: ct.Handle, Verification: ct.Verification.String(), SafetyNumber: n.String(),
+		QR: base64.StdEncoding.EncodeToString(n.QR())}, nil
+}
+
+// Verify marks the conversation's contact verified when digits match the
+// safety number (spaces are ignored).
+func (c *Chats) Verify(conv int64, digits string) error {
+	return c.withContact(conv, func(ctx context.Context, m *messenger.Messenger, id store.ContactID) error {
+		return m.Verify(ctx, id, digits)
+	})
+}
+
+// MarkVerified marks the contact verified after comparing in person.
+func (c *Chats) MarkVerified(conv int64) error {
+	return c.withContact(conv, func(ctx context.Context, m *messenger.Messenger, id store.ContactID) error {
+		return m.MarkVerified(ctx, id)
+	})
+}
+
+func (c *Chats) withContact(conv int64, f func(context.Context, *messenger.Messenger, store.ContactID) error) error {
+	return c.with(func(ctx context.Context, m *messenger.Messenger) error {
+		cv, err := m.Store().Conversation(ctx, store.ConversationID(conv))
+		if err != nil {
+			return err
+		}
+		return f(ctx, m, cv.Contact)
+	})
+}
+
+func (c *Chats) with(f func(context.Context, *messenger.Messenger) error) error {
+	m, err := c.messenger()
+	if err != nil {
+		return err
+	}
+	return userError(f(context.Background(), m))
+}
