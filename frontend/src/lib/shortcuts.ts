@@ -1,7 +1,17 @@
-// Keyboard shortcuts of the shell (the full list is in ../shared/UI.md; each
-// lands with the feature it drives). Pure: maps a key event to an action.
+// Keyboard shortcuts (the full list is in ../shared/UI.md). Pure: maps a key
+// event to an action; the components decide what the action does.
 
-export type ShellAction = 'open-settings' | 'close-panel' | null;
+export type ShellAction =
+  | 'open-settings'
+  | 'close-panel'
+  | 'new-conversation'
+  | 'search-all'
+  | 'search-chat'
+  | 'quick-switcher'
+  | 'previous-chat'
+  | 'next-chat'
+  | 'reply'
+  | null;
 
 interface KeyLike {
   key: string;
@@ -16,10 +26,61 @@ export function primaryModifier(e: KeyLike, isMac: boolean): boolean {
   return isMac ? e.metaKey && !e.ctrlKey : e.ctrlKey && !e.metaKey;
 }
 
+function none(e: KeyLike): boolean {
+  return !e.ctrlKey && !e.metaKey && !e.altKey && !e.shiftKey;
+}
+
 export function shellAction(e: KeyLike, isMac: boolean): ShellAction {
-  if (e.key === ',' && primaryModifier(e, isMac) && !e.altKey && !e.shiftKey) return 'open-settings';
-  if (e.key === 'Escape' && !e.ctrlKey && !e.metaKey && !e.altKey && !e.shiftKey) return 'close-panel';
+  const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+  if (primaryModifier(e, isMac) && !e.altKey) {
+    if (!e.shiftKey) {
+      switch (key) {
+        case ',':
+          return 'open-settings';
+        case 'n':
+          return 'new-conversation';
+        case 'f':
+          return 'search-all';
+        case 'k':
+          return 'quick-switcher';
+      }
+    } else {
+      switch (key) {
+        case 'f':
+          return 'search-chat';
+        case 'r':
+          return 'reply';
+      }
+    }
+  }
+  // Alt+Shift+arrows select text on some systems: only plain Alt+arrows here.
+  if (e.altKey && !e.shiftKey && !e.ctrlKey && !e.metaKey) {
+    if (e.key === 'ArrowUp') return 'previous-chat';
+    if (e.key === 'ArrowDown') return 'next-chat';
+  }
+  if (e.key === 'Escape' && none(e)) return 'close-panel';
   return null;
+}
+
+export type ComposerAction = 'send' | 'newline' | 'edit-last' | 'cancel' | null;
+
+/** Keys inside the composer: Enter sends, Shift+Enter breaks the line, ↑ in
+ *  an empty composer edits the last message, Esc cancels a reply or edit.
+ *  Enter while an input method is composing belongs to the IME. */
+export function composerAction(e: KeyLike & { isComposing?: boolean }, empty: boolean): ComposerAction {
+  if (e.isComposing) return null;
+  if (e.key === 'Enter' && !e.ctrlKey && !e.metaKey && !e.altKey) return e.shiftKey ? 'newline' : 'send';
+  if (e.key === 'ArrowUp' && empty && none(e)) return 'edit-last';
+  if (e.key === 'Escape' && none(e)) return 'cancel';
+  return null;
+}
+
+/** The neighbour of current in ids (wrapping), for Alt+↑/↓. */
+export function neighbour(ids: number[], current: number | null, step: 1 | -1): number | null {
+  if (ids.length === 0) return null;
+  const i = current === null ? -1 : ids.indexOf(current);
+  if (i < 0) return step === 1 ? ids[0] : ids[ids.length - 1];
+  return ids[(i + step + ids.length) % ids.length];
 }
 
 export function isMacPlatform(platform: string = navigator.platform): boolean {
