@@ -117,7 +117,7 @@ func handleProblem(err error) string {
 func (c *Chats) Register(handleText, relayURL, passphrase string) (AccountStatus, error) {
 	h, err := handle.Parse(handleText)
 	if err != nil {
-		return AccountStatus{}, errors.New(handleProblem(err))
+		return AccountStatus{}, say(err, handleProblem(err))
 	}
 	if relayURL == "" {
 		relayURL = c.defaultRelay
@@ -215,24 +215,38 @@ func (c *Chats) messenger() (*messenger.Messenger, error) {
 	return c.m, nil
 }
 
+// UserError is an error whose text is written for the person using Sotto:
+// what happened and what to do next. Err is the cause, for errors.Is.
+type UserError struct {
+	Message string
+	Err     error
+}
+
+func (e *UserError) Error() string { return e.Message }
+func (e *UserError) Unwrap() error { return e.Err }
+
+func say(err error, message string) error { return &UserError{Message: message, Err: err} }
+
 // userError turns an engine error into words for a person: what happened and
 // what to do, never blaming them, never leaking internals.
 func userError(err error) error {
 	switch {
+	case errors.Is(err, messenger.ErrNoProfile):
+		return say(err, "This profile has no account yet: create one first (sotto init, or open the app).")
 	case errors.Is(err, store.ErrPassphraseRequired):
-		return errors.New("No keyring is available on this computer: choose a passphrase to protect your messages.")
+		return say(err, "No keyring is available on this computer: choose a passphrase to protect your messages.")
 	case errors.Is(err, store.ErrWrongPassphrase):
-		return errors.New("That passphrase does not unlock this profile. Try again.")
+		return say(err, "That passphrase does not unlock this profile. Try again.")
 	case errors.Is(err, messenger.ErrUnknownHandle):
-		return errors.New("No one has that handle. Check the spelling with them.")
+		return say(err, "No one has that handle. Check the spelling with them.")
 	case errors.Is(err, messenger.ErrSelf):
-		return errors.New("That is your own handle.")
+		return say(err, "That is your own handle.")
 	case errors.Is(err, messenger.ErrKeyChanged):
-		return errors.New("The safety number changed. Verify it again to keep talking.")
+		return say(err, "The safety number changed. Verify it again to keep talking.")
 	case errors.Is(err, messenger.ErrBlocked):
-		return errors.New("You blocked this contact. Unblock them to write.")
+		return say(err, "You blocked this contact. Unblock them to write.")
 	case errors.Is(err, messenger.ErrSafetyMismatch):
-		return errors.New("Those numbers do not match. Compare them again, digit by digit.")
+		return say(err, "Those numbers do not match. Compare them again, digit by digit.")
 	}
 	return err
 }
@@ -342,7 +356,7 @@ func (c *Chats) StartConversation(handleText string) (ConversationView, error) {
 	}
 	h, err := handle.Parse(handleText)
 	if err != nil {
-		return ConversationView{}, errors.New(handleProblem(err))
+		return ConversationView{}, say(err, handleProblem(err))
 	}
 	ctx := context.Background()
 	contact, err := m.FindContact(ctx, h)
@@ -430,12 +444,16 @@ func (c *Chats) MarkRead(conv int64) error {
 
 // React sets this account's reaction on a message ("" removes it).
 func (c *Chats) React(msg int64, emoji string) error {
-	return c.with(func(ctx context.Context, m *messenger.Messenger) error { return m.React(ctx, store.MessageID(msg), emoji) })
+	return c.with(func(ctx context.Context, m *messenger.Messenger) error {
+		return m.React(ctx, store.MessageID(msg), emoji)
+	})
 }
 
 // Edit changes one of this account's messages for everyone.
 func (c *Chats) Edit(msg int64, text string) error {
-	return c.with(func(ctx context.Context, m *messenger.Messenger) error { return m.Edit(ctx, store.MessageID(msg), text) })
+	return c.with(func(ctx context.Context, m *messenger.Messenger) error {
+		return m.Edit(ctx, store.MessageID(msg), text)
+	})
 }
 
 // DeleteForEveryone deletes one of this account's messages everywhere.
@@ -584,4 +602,57 @@ func (c *Chats) with(f func(context.Context, *messenger.Messenger) error) error 
 		return err
 	}
 	return userError(f(context.Background(), m))
+}
+
+// FindConversation returns the existing conversation with a handle, without
+// creating one or accepting it.
+func (c *Chats) FindConversation(handleText string) (ConversationView, error) {
+	m, err := c.messenger()
+	if err != nil {
+		return ConversationView{}, err
+	}
+	h, err := handle.Parse(handleText)
+	if err != nil {
+		return ConversationView{}, say(err, handleProblem(err))
+	}
+	ctx := context.Background()
+	contact, err := m.Store().ContactByHandle(ctx, h.String())
+	if errors.Is(err, store.ErrNotFound) {
+		return ConversationView{}, fmt.Errorf("no conversation with @%s yet", h)
+	}
+	if err != nil {
+		return ConversationView{}, err
+	}
+	conv, err := m.Store().EnsureConversation(ctx, contact.ID)
+	if err != nil {
+		return ConversationView{}, err
+	}
+	return c.conversationView(ctx, m, conv)
+}
+
+// Message returns one message by id.
+func (c *Chats) Message(id int64) (MessageView, error) {
+	m, err := c.messenger()
+	if err != nil {
+		return MessageView{}, err
+	}
+	msg, err := m.Store().Message(context.Background(), store.MessageID(id))
+	if err != nil {
+		return MessageView{}, err
+	}
+	return messageView(msg), nil
+}
+
+// ConversationByID returns one conversation's row.
+func (c *Chats) ConversationByID(id int64) (ConversationView, error) {
+	m, err := c.messenger()
+	if err != nil {
+		return ConversationView{}, err
+	}
+	ctx := context.Background()
+	conv, err := m.Store().Conversation(ctx, store.ConversationID(id))
+	if err != nil {
+		return ConversationView{}, err
+	}
+	return c.conversationView(ctx, m, conv)
 }

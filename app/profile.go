@@ -1,10 +1,13 @@
 package app
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // DefaultProfile is the profile used when none is named.
@@ -56,4 +59,29 @@ func (p Profile) DataDir() (string, error) {
 		root = filepath.Join(base, "sotto")
 	}
 	return filepath.Join(root, "profiles", string(p)), nil
+}
+
+// ResolveProfile reads a --profile value: a name (a-z, 0-9, _) whose files
+// live in the per-user data directory, or a directory path (anything with a
+// path separator, as the CLI allows) used as it is.
+func ResolveProfile(s string) (Profile, string, error) {
+	if strings.ContainsRune(s, os.PathSeparator) || strings.ContainsRune(s, '/') {
+		dir, err := filepath.Abs(s)
+		if err != nil {
+			return "", "", fmt.Errorf("profile directory: %w", err)
+		}
+		return Profile("dir_" + hashName(dir)), dir, nil
+	}
+	p, err := ParseProfile(s)
+	if err != nil {
+		return "", "", err
+	}
+	dir, err := p.DataDir()
+	return p, dir, err
+}
+
+// hashName is a short stable name for a directory, for single-instance ids.
+func hashName(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
 }

@@ -1,12 +1,14 @@
 // Command sotto is Sotto without a window: the same app/ services the desktop
 // UI calls, for scripting, bots and tests.
 //
-//	sotto version                 print the version and build
-//	sotto info [-profile P] [-json]
-//	                              print what Settings → About shows
+//	sotto [--profile NAME|DIR] [--json] COMMAND [ARGS]
+//
+// The profile's keys are kept in the OS keyring; where there is none, the
+// passphrase comes from SOTTO_PASSPHRASE. Run `sotto help` for the commands.
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -14,67 +16,316 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/sotto-im/sotto/app"
+	"github.com/sotto-im/sotto/app/messenger"
 )
 
-const usage = `usage: sotto <command> [flags]
+const usage = `usage: sotto [--profile NAME|DIR] [--json] <command> [args]
 
 commands:
-  version   print the version and build
-  info      print the build, profile and data folder (flags: -profile NAME, -json)
+  init --handle NAME [--relay URL]   create an account and claim @NAME at the relay
+  send @NAME TEXT                    send a message
+  listen [--for DURATION]            print messages and events as they arrive
+  history @NAME                      print the conversation with @NAME
+  search WORDS                       search every conversation
+  contacts                           list conversations
+  safety-number @NAME                print the safety number with @NAME
+  verify @NAME NUMBER                mark @NAME verified if NUMBER matches
+  info                               print the build, profile and data folder
+  version                            print the version
+
+environment:
+  SOTTO_PASSPHRASE   the profile's passphrase, where no OS keyring is available
+  SOTTO_PROFILE      default for --profile
+  SOTTO_RELAY        default for init --relay
 `
 
+// errUsage marks a command line that cannot run; main prints the usage.
+var errUsage = errors.New("usage")
+
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "sotto:", err)
-		}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case err == nil:
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(os.Stderr, "sotto:", strings.TrimPrefix(err.Error(), "usage: "))
+		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "sotto:", err)
+		os.Exit(1)
 	}
 }
 
-func run(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return errors.New("no command given")
+type cli struct {
+	stdout, stderr io.Writer
+	json           bool
+	chats          *app.Chats
+	info           *app.Info
+	// events gets what the receive loop reports; only listen reads it.
+	events chan messenger.Event
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	global := flag.NewFlagSet("sotto", flag.ContinueOnError)
+	global.SetOutput(io.Discard)
+	profileFlag := global.String("profile", os.Getenv("SOTTO_PROFILE"), "")
+	asJSON := global.Bool("json", false, "")
+	if err := global.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	switch args[0] {
-	case "version":
-		about := app.NewInfo(app.DefaultProfile, "", log).About()
-		fmt.Fprintf(stdout, "sotto %s (%s) %s %s\n", about.Version, about.Commit, about.GoVersion, about.Platform)
-		return nil
-	case "info":
-		fs := flag.NewFlagSet("info", flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		profileName := fs.String("profile", os.Getenv("SOTTO_PROFILE"), "profile (a-z, 0-9, _)")
-		asJSON := fs.Bool("json", false, "print JSON")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
-		}
-		profile, err := app.ParseProfile(*profileName)
-		if err != nil {
-			return err
-		}
-		dir, err := profile.DataDir()
-		if err != nil {
-			return err
-		}
-		about := app.NewInfo(profile, dir, log).About()
-		if *asJSON {
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(about)
-		}
-		fmt.Fprintf(stdout, "version   %s\nbuild     %s\nplatform  %s %s\nprofile   %s\ndata      %s\n",
-			about.Version, about.Commit, about.Platform, about.GoVersion, about.Profile, about.DataDir)
-		return nil
-	case "help", "-h", "--help":
+	args = global.Args()
+	if len(args) == 0 {
+		return fmt.Errorf("%w: no command given", errUsage)
+	}
+	cmd, rest := args[0], args[1:]
+	if cmd == "help" || cmd == "-h" || cmd == "--help" {
 		fmt.Fprint(stdout, usage)
 		return nil
-	default:
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", args[0])
 	}
+	profile, dir, err := app.ResolveProfile(*profileFlag)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	c := &cli{stdout: stdout, stderr: stderr, json: *asJSON, info: app.NewInfo(profile, dir, log),
+		events: make(chan messenger.Event, 1024)}
+	c.chats = app.NewChats(profile, dir, os.Getenv("SOTTO_RELAY"), log, func(e messenger.Event) {
+		select {
+		case c.events <- e:
+		default: // nobody is listening, or the listener is far behind
+		}
+	})
+	defer app.CloseChats(c.chats)
+
+	switch cmd {
+	case "version":
+		a := c.info.About()
+		fmt.Fprintf(stdout, "sotto %s (%s) %s %s\n", a.Version, a.Commit, a.GoVersion, a.Platform)
+		return nil
+	case "info":
+		return c.cmdInfo()
+	case "init":
+		return c.cmdInit(rest)
+	}
+	commands := map[string]func([]string) error{
+		"send":          c.cmdSend,
+		"listen":        func(a []string) error { return c.cmdListen(ctx, a) },
+		"history":       c.cmdHistory,
+		"search":        c.cmdSearch,
+		"contacts":      c.cmdContacts,
+		"safety-number": c.cmdSafetyNumber,
+		"verify":        c.cmdVerify,
+	}
+	f, ok := commands[cmd]
+	if !ok {
+		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
+	}
+	if _, err := c.chats.Unlock(os.Getenv("SOTTO_PASSPHRASE")); err != nil {
+		return err
+	}
+	return f(rest)
+}
+
+// print writes v as JSON with --json, or calls text otherwise.
+func (c *cli) print(v any, text func(io.Writer)) error {
+	if c.json {
+		enc := json.NewEncoder(c.stdout)
+		return enc.Encode(v)
+	}
+	text(c.stdout)
+	return nil
+}
+
+func (c *cli) cmdInfo() error {
+	a := c.info.About()
+	return c.print(a, func(w io.Writer) {
+		fmt.Fprintf(w, "version   %s\nbuild     %s\nplatform  %s %s\nprofile   %s\ndata      %s\n",
+			a.Version, a.Commit, a.Platform, a.GoVersion, a.Profile, a.DataDir)
+	})
+}
+
+func (c *cli) cmdInit(args []string) error {
+	fs := flag.NewFlagSet("init", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	handleName := fs.String("handle", "", "")
+	relayURL := fs.String("relay", os.Getenv("SOTTO_RELAY"), "")
+	if err := fs.Parse(args); err != nil || *handleName == "" || *relayURL == "" || fs.NArg() != 0 {
+		return fmt.Errorf("%w: init needs --handle NAME and --relay URL", errUsage)
+	}
+	fmt.Fprintln(c.stderr, "Claiming the handle: a proof of work takes a few seconds…")
+	st, err := c.chats.Register(*handleName, *relayURL, os.Getenv("SOTTO_PASSPHRASE"))
+	if err != nil {
+		return err
+	}
+	return c.print(st, func(w io.Writer) { fmt.Fprintf(w, "You are @%s.\n", st.Handle) })
+}
+
+func (c *cli) cmdSend(args []string) error {
+	if len(args) < 2 {
+		return fmt.Errorf("%w: send needs @NAME and TEXT", errUsage)
+	}
+	conv, err := c.chats.StartConversation(args[0])
+	if err != nil {
+		return err
+	}
+	msg, err := c.chats.Send(conv.ID, strings.Join(args[1:], " "), 0)
+	if err != nil {
+		return err
+	}
+	return c.print(msg, func(w io.Writer) { fmt.Fprintf(w, "%s to @%s\n", msg.Status, conv.Handle) })
+}
+
+// listenLine is one line of `listen --json`.
+type listenLine struct {
+	Event   messenger.Event  `json:"event"`
+	Handle  string           `json:"handle,omitempty"`
+	Message *app.MessageView `json:"message,omitempty"`
+}
+
+func (c *cli) cmdListen(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("listen", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	dur := fs.Duration("for", 0, "")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+		return fmt.Errorf("%w: listen [--for DURATION]", errUsage)
+	}
+	if *dur > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *dur)
+		defer cancel()
+	}
+	fmt.Fprintln(c.stderr, "Listening; Ctrl+C stops.")
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case e := <-c.events:
+			line := listenLine{Event: e}
+			if e.Conversation != 0 {
+				if conv, err := c.chats.ConversationByID(int64(e.Conversation)); err == nil {
+					line.Handle = conv.Handle
+				}
+			}
+			if e.Kind == messenger.EventMessage && e.Message != 0 {
+				if m, err := c.chats.Message(int64(e.Message)); err == nil {
+					line.Message = &m
+				}
+			}
+			if err := c.print(line, func(w io.Writer) { printEvent(w, line) }); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func printEvent(w io.Writer, l listenLine) {
+	who := "@" + l.Handle
+	switch {
+	case l.Message != nil && !l.Message.Outgoing:
+		fmt.Fprintf(w, "%s %s: %s\n", time.UnixMilli(l.Message.SentAt).Format("15:04"), who, l.Message.Body)
+	case l.Event.Kind == messenger.EventStatus:
+		fmt.Fprintf(w, "message %d to %s: %s\n", l.Event.Message, who, l.Event.Status)
+	case l.Event.Kind == messenger.EventRequest:
+		fmt.Fprintf(w, "%s wants to talk (message request)\n", who)
+	case l.Event.Kind == messenger.EventKeyChanged:
+		fmt.Fprintf(w, "the safety number with %s changed\n", who)
+	}
+}
+
+func (c *cli) cmdHistory(args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("%w: history needs @NAME", errUsage)
+	}
+	conv, err := c.chats.FindConversation(args[0])
+	if err != nil {
+		return err
+	}
+	msgs, err := c.chats.Messages(conv.ID, 0, 500)
+	if err != nil {
+		return err
+	}
+	return c.print(msgs, func(w io.Writer) {
+		for _, m := range msgs {
+			who := "@" + conv.Handle
+			if m.Outgoing {
+				who = "me"
+			}
+			fmt.Fprintf(w, "%s %s: %s", time.UnixMilli(m.SentAt).Format("2006-01-02 15:04"), who, m.Body)
+			if m.Outgoing {
+				fmt.Fprintf(w, " [%s]", m.Status)
+			}
+			fmt.Fprintln(w)
+		}
+	})
+}
+
+func (c *cli) cmdSearch(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: search needs WORDS", errUsage)
+	}
+	hits, err := c.chats.Search(strings.Join(args, " "), 0)
+	if err != nil {
+		return err
+	}
+	return c.print(hits, func(w io.Writer) {
+		for _, h := range hits {
+			fmt.Fprintf(w, "%s @%s: %s\n", time.UnixMilli(h.Message.SentAt).Format("2006-01-02 15:04"), h.Handle, h.Message.Body)
+		}
+	})
+}
+
+func (c *cli) cmdContacts(args []string) error {
+	if len(args) != 0 {
+		return fmt.Errorf("%w: contacts takes no arguments", errUsage)
+	}
+	convs, err := c.chats.Conversations()
+	if err != nil {
+		return err
+	}
+	return c.print(convs, func(w io.Writer) {
+		for _, v := range convs {
+			fmt.Fprintf(w, "@%-32s %-9s %-12s %d unread\n", v.Handle, v.State, v.Verified, v.Unread)
+		}
+	})
+}
+
+func (c *cli) cmdSafetyNumber(args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("%w: safety-number needs @NAME", errUsage)
+	}
+	conv, err := c.chats.FindConversation(args[0])
+	if err != nil {
+		return err
+	}
+	ct, err := c.chats.Contact(conv.ID)
+	if err != nil {
+		return err
+	}
+	return c.print(ct, func(w io.Writer) { fmt.Fprintf(w, "%s (%s)\n", ct.SafetyNumber, ct.Verification) })
+}
+
+func (c *cli) cmdVerify(args []string) error {
+	if len(args) < 2 {
+		return fmt.Errorf("%w: verify needs @NAME and NUMBER", errUsage)
+	}
+	conv, err := c.chats.FindConversation(args[0])
+	if err != nil {
+		return err
+	}
+	if err := c.chats.Verify(conv.ID, strings.Join(args[1:], "")); err != nil {
+		return err
+	}
+	return c.print(map[string]string{"verified": conv.Handle}, func(w io.Writer) {
+		fmt.Fprintf(w, "@%s is verified.\n", conv.Handle)
+	})
 }

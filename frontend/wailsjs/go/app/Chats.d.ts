@@ -12,6 +12,8 @@ export function CheckHandle(arg1:string):Promise<app.HandleCheck>;
 
 export function Contact(arg1:number):Promise<app.ContactView>;
 
+export function ConversationByID(arg1:number):Promise<app.ConversationView>;
+
 export function Conversations():Promise<Array<app.ConversationView>>;
 
 export function DeleteConversation(arg1:number):Promise<void>;
@@ -20,9 +22,13 @@ export function DeleteForEveryone(arg1:number):Promise<void>;
 
 export function Edit(arg1:number,arg2:string):Promise<void>;
 
+export function FindConversation(arg1:string):Promise<app.ConversationView>;
+
 export function MarkRead(arg1:number):Promise<void>;
 
 export function MarkVerified(arg1:number):Promise<void>;
+
+export function Message(arg1:number):Promise<app.MessageView>;
 
 export function Messages(arg1:number,arg2:number,arg3:number):Promise<Array<app.MessageView>>;
 

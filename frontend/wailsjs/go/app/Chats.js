@@ -22,6 +22,10 @@ export function Contact(arg1) {
   return window['go']['app']['Chats']['Contact'](arg1);
 }
 
+export function ConversationByID(arg1) {
+  return window['go']['app']['Chats']['ConversationByID'](arg1);
+}
+
 export function Conversations() {
   return window['go']['app']['Chats']['Conversations']();
 }
@@ -38,12 +42,20 @@ export function Edit(arg1, arg2) {
   return window['go']['app']['Chats']['Edit'](arg1, arg2);
 }
 
+export function FindConversation(arg1) {
+  return window['go']['app']['Chats']['FindConversation'](arg1);
+}
+
 export function MarkRead(arg1) {
   return window['go']['app']['Chats']['MarkRead'](arg1);
 }
 
 export function MarkVerified(arg1) {
   return window['go']['app']['Chats']['MarkVerified'](arg1);
+}
+
+export function Message(arg1) {
+  return window['go']['app']['Chats']['Message'](arg1);
 }
 
 export function Messages(arg1, arg2, arg3) {
