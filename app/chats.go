@@ -254,6 +254,7 @@ func userError(err error) error {
 // ConversationView is one row of the conversation list.
 type ConversationView struct {
 	ID          int64  `json:"id"`
+	ContactID   int64  `json:"contactId"`
 	Handle      string `json:"handle"`
 	State       string `json:"state"`        // accepted, request, blocked
 	Verified    string `json:"verification"` // unverified, verified, key-changed
@@ -262,6 +263,9 @@ type ConversationView struct {
 	Unread      int    `json:"unread"`
 	Muted       bool   `json:"muted"`
 	TimerSecs   int64  `json:"timerSecs"`
+	// KeyChangedAt (unix ms) is when the safety number changed, until the
+	// user reviews it (0: no unreviewed change).
+	KeyChangedAt int64 `json:"keyChangedAt"`
 }
 
 // MessageView is one message as the UI shows it.
@@ -329,9 +333,16 @@ func (c *Chats) conversationView(ctx context.Context, m *messenger.Messenger, co
 	if err != nil {
 		return ConversationView{}, err
 	}
-	v := ConversationView{ID: int64(conv.ID), Handle: contact.Handle, State: state.String(),
+	v := ConversationView{ID: int64(conv.ID), ContactID: int64(contact.ID), Handle: contact.Handle, State: state.String(),
 		Verified: contact.Verification.String(), LastAt: conv.LastActivity.UnixMilli(), Muted: conv.Muted,
 		TimerSecs: int64(conv.DisappearAfter / time.Second)}
+	changed, err := m.KeyChangedAt(ctx, contact.ID)
+	if err != nil {
+		return ConversationView{}, err
+	}
+	if !changed.IsZero() {
+		v.KeyChangedAt = changed.UnixMilli()
+	}
 	recent, err := m.Store().Messages(ctx, conv.ID, 0, unreadScan)
 	if err != nil {
 		return ConversationView{}, err
@@ -655,4 +666,12 @@ func (c *Chats) ConversationByID(id int64) (ConversationView, error) {
 		return ConversationView{}, err
 	}
 	return c.conversationView(ctx, m, conv)
+}
+
+// DismissKeyChange records that the user reviewed a changed safety number
+// (the banner goes; a verified contact still needs verifying again).
+func (c *Chats) DismissKeyChange(conv int64) error {
+	return c.withContact(conv, func(ctx context.Context, m *messenger.Messenger, id store.ContactID) error {
+		return m.DismissKeyChange(ctx, id)
+	})
 }

@@ -1,7 +1,9 @@
 package messenger
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"net/http/httptest"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sotto-im/sotto/crypto/keys"
 	"github.com/sotto-im/sotto/handle"
 	"github.com/sotto-im/sotto/relay"
 	"github.com/sotto-im/sotto/relay/relaytest"
@@ -290,4 +293,65 @@ func TestUnknownHandleAndSelf(t *testing.T) {
 	if _, err := alice.m.SendText(ctx, handle.MustParse("alice"), "hi", 0); !errors.Is(err, ErrSelf) {
 		t.Fatalf("self: %v", err)
 	}
+}
+
+// TestKeyChangeBlocksVerifiedContact: Alice had verified a key for @bob; the
+// key @bob now writes with (and the relay's directory lists) is another one.
+// Alice is warned, sending is blocked, and verifying the new number clears it.
+func TestKeyChangeBlocksVerifiedContact(t *testing.T) {
+	ctx := context.Background()
+	url := startRelay(t)
+	alice := newPeer(t, url, "alice")
+	bob := newPeer(t, url, "bob")
+
+	other, err := keys.GenerateIdentity(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := alice.m.Store().AddContact(ctx, store.Contact{Handle: "bob", IdentityKey: other.Public().Bytes(), Verification: store.Verified})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.m.SendText(ctx, handle.MustParse("alice"), "it's me, new keys", 0); err != nil {
+		t.Fatal(err)
+	}
+	ev := alice.waitFor("key change", func(e Event) bool { return e.Kind == EventKeyChanged })
+	if ev.Contact != id || ev.Conversation == 0 {
+		t.Fatalf("key change event %+v", ev)
+	}
+	c, _ := alice.m.Store().Contact(ctx, id)
+	if c.Verification != store.KeyChanged || !bytes.Equal(c.IdentityKey, bob.m.IdentityKey().Bytes()) {
+		t.Fatalf("contact after the change: %v", c.Verification)
+	}
+	if at, _ := alice.m.KeyChangedAt(ctx, id); at.IsZero() {
+		t.Fatal("no key change time recorded")
+	}
+	if _, err := alice.m.SendText(ctx, handle.MustParse("bob"), "still you?", 0); !errors.Is(err, ErrKeyChanged) {
+		t.Fatalf("send to a verified contact with a changed key: %v", err)
+	}
+	if err := alice.m.Verify(ctx, id, "12345 12345"); !errors.Is(err, ErrSafetyMismatch) {
+		t.Fatalf("verify with a wrong number: %v", err)
+	}
+	n, err := alice.m.SafetyNumber(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobsAlice, _ := bob.m.Store().ContactByHandle(ctx, "alice")
+	bn, _ := bob.m.SafetyNumber(ctx, bobsAlice.ID)
+	if n.Digits() != bn.Digits() {
+		t.Fatal("alice and bob compute different safety numbers")
+	}
+	if err := alice.m.Verify(ctx, id, bn.String()); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	if at, _ := alice.m.KeyChangedAt(ctx, id); !at.IsZero() {
+		t.Fatal("verifying left the key change banner")
+	}
+	if _, err := alice.m.SendText(ctx, handle.MustParse("bob"), "verified again", 0); err != nil {
+		t.Fatalf("send after re-verifying: %v", err)
+	}
+	bob.waitFor("message", func(e Event) bool {
+		h := bob.history(t, "alice")
+		return len(h) == 2 && h[1].Body == "verified again"
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/sotto-im/sotto/crypto/keys"
 	"github.com/sotto-im/sotto/store"
@@ -100,4 +101,44 @@ func (m *Messenger) SetState(ctx context.Context, c store.ContactID, s ContactSt
 		return fmt.Errorf("contact state %d", s)
 	}
 	return m.st.SetSetting(ctx, peerSetting(c, "state"), []byte{byte(s)})
+}
+
+// noteKeyChange records when a contact's identity key changed (the UI keeps
+// its banner until the user reviews it) and tells the UI.
+func (m *Messenger) noteKeyChange(ctx context.Context, c store.ContactID) error {
+	at := m.cfg.Now().UnixMilli()
+	if err := m.st.SetSetting(ctx, peerSetting(c, "key_changed_at"), binary.BigEndian.AppendUint64(nil, uint64(at))); err != nil {
+		return fmt.Errorf("record the key change: %w", err)
+	}
+	conv, err := m.st.EnsureConversation(ctx, c)
+	if err != nil {
+		return fmt.Errorf("conversation: %w", err)
+	}
+	m.cfg.Events.Emit(Event{Kind: EventKeyChanged, Contact: c, Conversation: conv.ID})
+	return nil
+}
+
+// KeyChangedAt is when the contact's safety number last changed, if the user
+// has not reviewed that change yet (zero otherwise).
+func (m *Messenger) KeyChangedAt(ctx context.Context, c store.ContactID) (time.Time, error) {
+	b, err := m.st.Setting(ctx, peerSetting(c, "key_changed_at"))
+	if errors.Is(err, store.ErrNotFound) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	if len(b) != 8 {
+		return time.Time{}, fmt.Errorf("key change time: %w", errBadRecord)
+	}
+	return time.UnixMilli(int64(binary.BigEndian.Uint64(b))), nil
+}
+
+// DismissKeyChange records that the user reviewed the change.
+func (m *Messenger) DismissKeyChange(ctx context.Context, c store.ContactID) error {
+	err := m.st.DeleteSetting(ctx, peerSetting(c, "key_changed_at"))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
 }

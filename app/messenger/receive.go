@@ -370,7 +370,9 @@ func (m *Messenger) contactFromClaim(ctx context.Context, claimed string, ik key
 			return store.Contact{}, fmt.Errorf("record the new key: %w", err)
 		}
 		if changed {
-			m.cfg.Events.Emit(Event{Kind: EventKeyChanged, Contact: existing.ID})
+			if err := m.noteKeyChange(ctx, existing.ID); err != nil {
+				return store.Contact{}, err
+			}
 		}
 		return m.st.Contact(ctx, existing.ID)
 	}

@@ -58,6 +58,9 @@ func (m *Messenger) MarkVerified(ctx context.Context, c store.ContactID) error {
 	if err := m.st.SetVerification(ctx, c, store.Verified); err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
+	if err := m.DismissKeyChange(ctx, c); err != nil {
+		return err
+	}
 	m.cfg.Events.Emit(Event{Kind: EventUpdated, Contact: c})
 	return nil
 }

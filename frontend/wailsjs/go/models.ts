@@ -60,6 +60,7 @@ export namespace app {
 	}
 	export class ConversationView {
 	    id: number;
+	    contactId: number;
 	    handle: string;
 	    state: string;
 	    verification: string;
@@ -68,6 +69,7 @@ export namespace app {
 	    unread: number;
 	    muted: boolean;
 	    timerSecs: number;
+	    keyChangedAt: number;
 	
 	    static createFrom(source: any = {}) {
 	        return new ConversationView(source);
@@ -76,6 +78,7 @@ export namespace app {
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.id = source["id"];
+	        this.contactId = source["contactId"];
 	        this.handle = source["handle"];
 	        this.state = source["state"];
 	        this.verification = source["verification"];
@@ -84,6 +87,7 @@ export namespace app {
 	        this.unread = source["unread"];
 	        this.muted = source["muted"];
 	        this.timerSecs = source["timerSecs"];
+	        this.keyChangedAt = source["keyChangedAt"];
 	    }
 	}
 	export class HandleCheck {

@@ -20,6 +20,8 @@ export function DeleteConversation(arg1:number):Promise<void>;
 
 export function DeleteForEveryone(arg1:number):Promise<void>;
 
+export function DismissKeyChange(arg1:number):Promise<void>;
+
 export function Edit(arg1:number,arg2:string):Promise<void>;
 
 export function FindConversation(arg1:string):Promise<app.ConversationView>;

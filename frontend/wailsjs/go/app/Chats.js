@@ -38,6 +38,10 @@ export function DeleteForEveryone(arg1) {
   return window['go']['app']['Chats']['DeleteForEveryone'](arg1);
 }
 
+export function DismissKeyChange(arg1) {
+  return window['go']['app']['Chats']['DismissKeyChange'](arg1);
+}
+
 export function Edit(arg1, arg2) {
   return window['go']['app']['Chats']['Edit'](arg1, arg2);
 }
