@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 
 	"net/http/httptest"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,15 +27,50 @@ type benchEnv struct {
 
 const benchDevices = 1000
 
+var (
+	benchMu   sync.Mutex
+	benchEnvs = map[string]*benchEnv{}
+)
+
+// setupBench builds the environment once per backend and process: the
+// benchmark framework calls the benchmark several times with growing b.N,
+// and 1,000 registrations are not what is measured.
 func setupBench(b *testing.B, backend relaytest.Backend) *benchEnv {
 	b.Helper()
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if e := benchEnvs[backend.Name]; e != nil {
+		return e
+	}
+	e := newBenchEnv(b, backend)
+	benchEnvs[backend.Name] = e
+	return e
+}
+
+// benchTB outlives a single benchmark run: cleanups run never (the process
+// ends), temp dirs are made directly.
+type benchTB struct {
+	testing.TB
+}
+
+func (benchTB) Cleanup(func()) {}
+
+func (benchTB) TempDir() string {
+	d, err := os.MkdirTemp("", "relay-bench")
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func newBenchEnv(b0 *testing.B, backend relaytest.Backend) *benchEnv {
+	b := benchTB{b0}
 	st := relaytest.Open(b, backend.DSN(b))
 	srv, err := relay.New(relay.Config{Store: st, Pow: relaytest.TestPow, Limits: relay.Limits{MaxConns: 10 * benchDevices}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
-	b.Cleanup(func() { srv.Close(); hs.Close() })
 	e := &benchEnv{url: hs.URL}
 	e.devs = make([]*relaytest.Device, benchDevices)
 	var wg sync.WaitGroup
@@ -51,13 +87,11 @@ func setupBench(b *testing.B, backend relaytest.Backend) *benchEnv {
 	wg.Wait()
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
-	b.Cleanup(cancel)
 	for _, d := range e.devs {
 		c, err := d.Client.Dial(ctx, client.DialOptions{Authenticated: true, PingInterval: -1})
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Cleanup(func() { c.Close() })
 		go func() {
 			for env := range c.Envelopes() {
 				if c.Ack(env.Seq) != nil {

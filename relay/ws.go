@@ -233,14 +233,22 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 		}
 		c.wake(nil)
 	}
+	// Serve the socket on a fresh goroutine and let the HTTP handler
+	// return: the request, its headers and the server's per-connection
+	// state become garbage, and the reader's stack starts small. That is
+	// most of an idle connection's memory.
+	go c.serve()
+}
+
+func (c *conn) serve() {
 	c.readLoop()
 	c.close()
-	if authed && s.hub.detach(c) {
-		if err := s.st.SetPresence(context.Background(), dev, s.cfg.NodeID, false); err != nil {
-			s.log.Warn("presence not cleared", "err", err)
+	if c.authed && c.s.hub.detach(c) {
+		if err := c.s.st.SetPresence(context.Background(), c.dev, c.s.cfg.NodeID, false); err != nil {
+			c.s.log.Warn("presence not cleared", "err", err)
 		}
 	}
-	s.hub.release(ip)
+	c.s.hub.release(c.ip)
 }
 
 func (c *conn) close() {

@@ -282,3 +282,6 @@ func (c *Client) SendFirstContact(ctx context.Context, to api.Addr, body []byte)
 	var out api.SendResponse
 	return out, c.do(ctx, http.MethodPost, api.PathMessages+to.String(), true, nil, body, &out)
 }
+
+// CloseIdle closes idle keep-alive HTTP connections to the relay.
+func (c *Client) CloseIdle() { c.hc.CloseIdleConnections() }

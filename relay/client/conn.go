@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -60,6 +61,10 @@ type DialOptions struct {
 	PingInterval time.Duration
 	// Buffer is the capacity of the envelope channel (default 256).
 	Buffer int
+	// LocalIP, when set, is the source address of the connection (hosts
+	// with several addresses; tests spreading many connections over
+	// 127.0.0.x).
+	LocalIP net.IP
 }
 
 var dialer = websocket.Dialer{HandshakeTimeout: 15 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 4096}
@@ -85,7 +90,12 @@ func (c *Client) Dial(ctx context.Context, o DialOptions) (*Conn, error) {
 		}
 		h.Set("Authorization", "Bearer "+tok)
 	}
-	ws, resp, err := dialer.DialContext(ctx, u.String(), h)
+	d := dialer
+	if o.LocalIP != nil {
+		nd := &net.Dialer{LocalAddr: &net.TCPAddr{IP: o.LocalIP}, Timeout: 15 * time.Second}
+		d.NetDialContext = nd.DialContext
+	}
+	ws, resp, err := d.DialContext(ctx, u.String(), h)
 	if err != nil {
 		if resp != nil && resp.StatusCode >= 300 {
 			var e api.Error
