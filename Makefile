@@ -7,15 +7,19 @@ export PATH := $(GOBIN):$(PATH)
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-LDFLAGS := -s -w -X github.com/sotto-im/sotto/app.version=$(VERSION) -X github.com/sotto-im/sotto/app.commit=$(COMMIT)
+LDFLAGS := -s -w -X github.com/sotto-im/sotto/app.version=$(VERSION) -X github.com/sotto-im/sotto/app.commit=$(COMMIT) -X github.com/sotto-im/sotto/relay.Version=$(VERSION)
 DESKTOP_TAGS := desktop,production,webkit2_41
 FUZZTIME ?= 30s
 
-.PHONY: run test build dev bench fuzz setup frontend bindings check-bindings clean
+.PHONY: run demo test build dev bench fuzz setup frontend bindings check-bindings clean
 
-## run: install what is missing, build, and open the app (with a local relay once it exists)
+## run: install what is missing, build, start a local relay and open the app
 run: setup build
 	scripts/run.sh
+
+## demo: a local relay and two app windows with separate profiles (message yourself)
+demo: setup build
+	scripts/run.sh demo
 
 ## test: install what is missing, then run every test
 test: setup
@@ -31,6 +35,7 @@ frontend:
 build: setup frontend
 	go build -tags $(DESKTOP_TAGS) -trimpath -ldflags "$(LDFLAGS)" -o build/bin/sotto .
 	go build -trimpath -ldflags "$(LDFLAGS)" -o build/bin/sotto-cli ./cmd/sotto
+	go build -trimpath -ldflags "$(LDFLAGS)" -o build/bin/sotto-relay ./cmd/sotto-relay
 
 ## dev: live-reloading development window (wails CLI)
 dev: setup
