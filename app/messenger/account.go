@@ -87,6 +87,7 @@ type Messenger struct {
 	// use, and a step must see the state the previous one stored.
 	mu         sync.Mutex
 	senderCert senderCertCache
+	outboxKick chan struct{}
 }
 
 // Create makes a new account: identity and device keys, prekeys, a profile in
@@ -206,7 +207,7 @@ func Create(ctx context.Context, cfg Config, relayURL string, h handle.Handle) (
 		return nil, fmt.Errorf("register the handle: %w", err)
 	}
 	m := &Messenger{cfg: cfg, st: st, relay: rc, relayPub: relayPub, handle: h,
-		identity: identity, device: device, cert: cert, token: token}
+		identity: identity, device: device, cert: cert, token: token, outboxKick: make(chan struct{}, 1)}
 	cfg.Log.Info("account created", "device", devID.String())
 	return m, nil
 }
@@ -265,7 +266,8 @@ func Open(ctx context.Context, cfg Config) (_ *Messenger, err error) {
 	}
 	rc.SetDevice(api.AddrFromKey(cert.SigningKey.Bytes()), device)
 	return &Messenger{cfg: cfg, st: st, relay: rc, relayPub: relayPub, handle: h,
-		identity: identity, device: device, cert: cert, token: settings[settingToken]}, nil
+		identity: identity, device: device, cert: cert, token: settings[settingToken],
+		outboxKick: make(chan struct{}, 1)}, nil
 }
 
 // Close releases the profile and zeroes the keys held in memory.

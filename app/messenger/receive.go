@@ -28,8 +28,15 @@ const receiptTimeout = 10 * time.Second
 // Run receives until ctx ends: each envelope is opened, decrypted, stored in
 // the same transaction as its ratchet step, and only then acknowledged, so a
 // crash loses nothing and a redelivered envelope is recognised. Connections
-// are re-established with jittered backoff.
+// are re-established with jittered backoff. Pending outgoing messages are
+// retried meanwhile (see outbox.go). Run returns when ctx ends.
 func (m *Messenger) Run(ctx context.Context) error {
+	outboxDone := make(chan struct{})
+	go func() {
+		defer close(outboxDone)
+		m.outboxLoop(ctx)
+	}()
+	defer func() { <-outboxDone }()
 	_, err := m.relay.Receive(ctx, 0, client.Backoff{Min: 250 * time.Millisecond, Max: 30 * time.Second}, m.handleEnvelope)
 	if ctx.Err() != nil {
 		return nil
@@ -203,7 +210,8 @@ func (m *Messenger) commit(ctx context.Context, c store.Contact, device string, 
 		return store.SessionUpdate{State: state, Message: row, ConsumePrekeys: consumed}, nil
 	})
 	m.mu.Unlock()
-	if errors.Is(err, store.ErrDuplicate) {
+	dup := errors.Is(err, store.ErrDuplicate)
+	if dup {
 		// The same message again (the sender resent it under a new ratchet
 		// step): keep the step, not a second copy.
 		row = nil
@@ -224,7 +232,16 @@ func (m *Messenger) commit(ctx context.Context, c store.Contact, device string, 
 			return fmt.Errorf("contact token: %w", err)
 		}
 	}
-	if row != nil {
+	switch {
+	case dup:
+		// The sender may have missed our receipt: send it again.
+		rctx, cancel := context.WithTimeout(ctx, receiptTimeout)
+		defer cancel()
+		if err := m.sendReceipt(rctx, c, msg.ID, content.ReceiptDelivered); err != nil {
+			m.cfg.Log.Warn("delivery receipt not sent", "err", err.Error())
+		}
+		return nil
+	case row != nil:
 		m.afterText(ctx, c, cs, conv.ID, id, msg)
 		return nil
 	}

@@ -258,6 +258,7 @@ func (m *Messenger) SendText(ctx context.Context, h handle.Handle, text string, 
 	}
 	m.cfg.Events.Emit(Event{Kind: EventMessage, Contact: c.ID, Conversation: conv.ID, Message: row.ID})
 	if err := m.deliver(ctx, c, msg); err != nil {
+		m.kickOutbox()
 		return row, err
 	}
 	if err := m.setStatus(ctx, c.ID, conv.ID, row.ID, store.StatusSent); err != nil {
