@@ -109,7 +109,7 @@ func newBenchEnv(b0 *testing.B, backend relaytest.Backend) *benchEnv {
 // WebSocket and acked — across 1,000 devices, everything on loopback.
 func benchThroughput(b *testing.B, backend relaytest.Backend) {
 	e := setupBench(b, backend)
-	const senders, inflight = 4, 128
+	const senders, inflight = 16, 128
 	conns := make([]*client.Conn, senders)
 	anon, _ := client.New(e.url, nil)
 	for i := range conns {

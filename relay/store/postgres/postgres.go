@@ -54,7 +54,7 @@ func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
 		o.Window = 2 * time.Millisecond
 	}
 	if o.MaxBatch == 0 {
-		o.MaxBatch = 1024
+		o.MaxBatch = 4096
 	}
 	if o.MaxConns == 0 {
 		o.MaxConns = 16

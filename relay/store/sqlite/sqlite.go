@@ -62,7 +62,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		o.Window = 2 * time.Millisecond
 	}
 	if o.MaxBatch == 0 {
-		o.MaxBatch = 1024
+		o.MaxBatch = 4096
 	}
 	if o.Readers == 0 {
 		o.Readers = 4
