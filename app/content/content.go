@@ -3,6 +3,7 @@ package content
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -17,20 +18,60 @@ const (
 	TokenSize    = 32 // a relay delivery token
 	IDSize       = 16
 	maxTimerSecs = 4 * 7 * 24 * 3600 // four weeks
+
+	MaxFileName       = 255
+	MaxMIME           = 100
+	MaxAttachmentSize = 100 << 20 // plaintext bytes
+	MaxBlobs          = 64
+	MaxBlobID         = 64
 )
+
+// Attachment points at an encrypted file the sender uploaded to the relay in
+// one or more blobs. Key decrypts it (crypto/attachment); Digest is the
+// SHA-256 of the whole ciphertext, checked before anything is decrypted.
+type Attachment struct {
+	Name   string
+	MIME   string
+	Size   int64 // plaintext bytes
+	Key    [32]byte
+	Digest [32]byte
+	Blobs  []string
+}
+
+func (a *Attachment) validate() error {
+	if a.Name == "" || len(a.Name) > MaxFileName || !utf8.ValidString(a.Name) || strings.ContainsAny(a.Name, "/\\\x00") {
+		return fmt.Errorf("file name")
+	}
+	if len(a.MIME) > MaxMIME || !utf8.ValidString(a.MIME) {
+		return fmt.Errorf("MIME type")
+	}
+	if a.Size < 0 || a.Size > MaxAttachmentSize {
+		return fmt.Errorf("size %d", a.Size)
+	}
+	if len(a.Blobs) == 0 || len(a.Blobs) > MaxBlobs {
+		return fmt.Errorf("%d blobs", len(a.Blobs))
+	}
+	for _, b := range a.Blobs {
+		if b == "" || len(b) > MaxBlobID {
+			return fmt.Errorf("blob id")
+		}
+	}
+	return nil
+}
 
 // Kind says what a message is.
 type Kind uint8
 
 const (
-	KindUnknown  Kind = iota
-	KindText          // Text, optionally ReplyTo
-	KindReceipt       // Receipt about Target
-	KindTyping        // Typing started (true) or stopped
-	KindReaction      // Emoji on Target ("" removes)
-	KindEdit          // Text replaces Target's text
-	KindDelete        // Target is deleted for everyone
-	KindTimer         // the conversation's disappearing timer becomes Timer
+	KindUnknown    Kind = iota
+	KindText            // Text, optionally ReplyTo
+	KindReceipt         // Receipt about Target
+	KindTyping          // Typing started (true) or stopped
+	KindReaction        // Emoji on Target ("" removes)
+	KindEdit            // Text replaces Target's text
+	KindDelete          // Target is deleted for everyone
+	KindTimer           // the conversation's disappearing timer becomes Timer
+	KindAttachment      // a file (Attachment), with Text as an optional caption
 )
 
 func (k Kind) String() string {
@@ -49,6 +90,8 @@ func (k Kind) String() string {
 		return "delete"
 	case KindTimer:
 		return "timer"
+	case KindAttachment:
+		return "attachment"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -94,6 +137,8 @@ type Message struct {
 	Typing  bool
 	Emoji   string
 	Timer   time.Duration // whole seconds
+
+	Attachment *Attachment
 }
 
 // Validate checks that m is well formed for its kind.
@@ -123,7 +168,14 @@ func (m *Message) Validate() error {
 	if needTarget == m.Target.IsZero() {
 		return fail("target must be set exactly for receipts, reactions, edits and deletes")
 	}
+	if (m.Kind == KindAttachment) != (m.Attachment != nil) {
+		return fail("an attachment goes exactly with the attachment kind")
+	}
 	switch m.Kind {
+	case KindAttachment:
+		if err := m.Attachment.validate(); err != nil {
+			return fail("attachment: %v", err)
+		}
 	case KindText:
 		if m.Text == "" {
 			return fail("empty text")
@@ -142,7 +194,7 @@ func (m *Message) Validate() error {
 	default:
 		return fail("unknown kind")
 	}
-	if m.Kind != KindText && m.Kind != KindEdit && m.Text != "" {
+	if m.Kind != KindText && m.Kind != KindEdit && m.Kind != KindAttachment && m.Text != "" {
 		return fail("text on a %s", m.Kind)
 	}
 	if m.Kind != KindText && !m.ReplyTo.IsZero() {
@@ -181,6 +233,18 @@ func Encode(m *Message) ([]byte, error) {
 	e.Bool(m.Typing)
 	e.Bytes([]byte(m.Emoji))
 	e.Uint32(uint32(m.Timer / time.Second))
+	e.Bool(m.Attachment != nil)
+	if a := m.Attachment; a != nil {
+		e.Bytes([]byte(a.Name))
+		e.Bytes([]byte(a.MIME))
+		e.Int64(a.Size)
+		e.Bytes(a.Key[:])
+		e.Bytes(a.Digest[:])
+		e.Uint32(uint32(len(a.Blobs)))
+		for _, b := range a.Blobs {
+			e.Bytes([]byte(b))
+		}
+	}
 	return e.Finish(), nil
 }
 
@@ -201,6 +265,20 @@ func Decode(b []byte) (*Message, error) {
 	m.Typing = d.Bool("typing")
 	m.Emoji = string(d.Bytes("emoji", MaxEmoji))
 	secs := d.Uint32("timer")
+	if d.Bool("has_attachment") {
+		a := &Attachment{Name: string(d.Bytes("file_name", MaxFileName)), MIME: string(d.Bytes("mime", MaxMIME)),
+			Size: d.Int64("size")}
+		copy(a.Key[:], d.Fixed("file_key", 32))
+		copy(a.Digest[:], d.Fixed("digest", 32))
+		n := d.Uint32("blob_count")
+		if n > MaxBlobs {
+			d.Fail("blob_count", ErrInvalid)
+		}
+		for i := uint32(0); i < n && d.Err() == nil; i++ {
+			a.Blobs = append(a.Blobs, string(d.Bytes("blob", MaxBlobID)))
+		}
+		m.Attachment = a
+	}
 	if err := d.Finish(); err != nil {
 		return nil, fmt.Errorf("decode content: %w", err)
 	}

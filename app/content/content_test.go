@@ -25,6 +25,9 @@ func valid() []*Message {
 		{Kind: KindEdit, ID: id(7), SentAt: at, Sender: "alice", Target: id(1), Text: "hello again"},
 		{Kind: KindDelete, ID: id(8), SentAt: at, Sender: "alice", Target: id(1)},
 		{Kind: KindTimer, ID: id(9), SentAt: at, Sender: "alice", Timer: time.Hour},
+		{Kind: KindAttachment, ID: id(10), SentAt: at, Sender: "alice", Text: "the plans",
+			Attachment: &Attachment{Name: "plans.pdf", MIME: "application/pdf", Size: 12345,
+				Key: [32]byte{1, 2, 3}, Digest: [32]byte{4, 5, 6}, Blobs: []string{"00112233445566778899aabbccddeeff", "ff"}}},
 	}
 }
 
@@ -44,7 +47,7 @@ func TestRoundTrip(t *testing.T) {
 		if !got.SentAt.Equal(m.SentAt) || got.Kind != m.Kind || got.ID != m.ID || got.Sender != m.Sender ||
 			!bytes.Equal(got.Token, m.Token) || got.Text != m.Text || got.ReplyTo != m.ReplyTo ||
 			got.Target != m.Target || got.Receipt != m.Receipt || got.Typing != m.Typing ||
-			got.Emoji != m.Emoji || got.Timer != m.Timer {
+			got.Emoji != m.Emoji || got.Timer != m.Timer || !sameAttachment(got.Attachment, m.Attachment) {
 			t.Fatalf("%s: round trip\n got %+v\nwant %+v", m.Kind, got, m)
 		}
 	}
@@ -68,6 +71,11 @@ func TestInvalid(t *testing.T) {
 		"fraction timer":   {Kind: KindTimer, ID: id(1), Sender: "a", Timer: 1500 * time.Millisecond},
 		"unknown kind":     {Kind: 99, ID: id(1), Sender: "a"},
 		"emoji on text":    {Kind: KindText, ID: id(1), Sender: "a", Text: "x", Emoji: "👍"},
+		"file on text":     {Kind: KindText, ID: id(1), Sender: "a", Text: "x", Attachment: &Attachment{Name: "f", Size: 1, Blobs: []string{"b"}}},
+		"no file":          {Kind: KindAttachment, ID: id(1), Sender: "a"},
+		"path in name":     {Kind: KindAttachment, ID: id(1), Sender: "a", Attachment: &Attachment{Name: "../x", Size: 1, Blobs: []string{"b"}}},
+		"no blobs":         {Kind: KindAttachment, ID: id(1), Sender: "a", Attachment: &Attachment{Name: "f", Size: 1}},
+		"too big":          {Kind: KindAttachment, ID: id(1), Sender: "a", Attachment: &Attachment{Name: "f", Size: MaxAttachmentSize + 1, Blobs: []string{"b"}}},
 	} {
 		if _, err := Encode(m); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: Encode error = %v, want ErrInvalid", name, err)
@@ -116,4 +124,19 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("decode/encode is not canonical")
 		}
 	})
+}
+
+func sameAttachment(a, b *Attachment) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if a.Name != b.Name || a.MIME != b.MIME || a.Size != b.Size || a.Key != b.Key || a.Digest != b.Digest || len(a.Blobs) != len(b.Blobs) {
+		return false
+	}
+	for i := range a.Blobs {
+		if a.Blobs[i] != b.Blobs[i] {
+			return false
+		}
+	}
+	return true
 }

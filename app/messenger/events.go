@@ -18,6 +18,8 @@ const (
 	EventTyping EventKind = "typing"
 	// EventUpdated: a message was edited, deleted or reacted to.
 	EventUpdated EventKind = "updated"
+	// EventProgress: an attachment transfer moved (Done of Total bytes).
+	EventProgress EventKind = "progress"
 )
 
 // Event is one thing the UI, notifications or the CLI may want to show. It
@@ -29,6 +31,8 @@ type Event struct {
 	Message      store.MessageID      `json:"message,omitempty"`
 	Status       string               `json:"status,omitempty"`
 	Typing       bool                 `json:"typing,omitempty"`
+	Done         int64                `json:"done,omitempty"`
+	Total        int64                `json:"total,omitempty"`
 }
 
 // Emitter receives events. Emit must not block for long: it runs on the

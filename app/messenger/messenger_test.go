@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"io"
 	"errors"
 	"log/slog"
 	"net/http/httptest"
@@ -354,4 +356,62 @@ func TestKeyChangeBlocksVerifiedContact(t *testing.T) {
 		h := bob.history(t, "alice")
 		return len(h) == 2 && h[1].Body == "verified again"
 	})
+}
+
+// TestAttachment10MB: a 10 MB file goes through the relay as ciphertext in
+// several blobs and arrives intact in Bob's profile.
+func TestAttachment10MB(t *testing.T) {
+	ctx := context.Background()
+	url := startRelay(t)
+	alice := newPeer(t, url, "alice")
+	bob := newPeer(t, url, "bob")
+
+	data := make([]byte, 10<<20)
+	if _, err := rand.Read(data); err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.Sum256(data)
+	var last int64
+	row, err := alice.m.SendFile(ctx, handle.MustParse("bob"), "holiday.bin", "application/octet-stream",
+		bytes.NewReader(data), int64(len(data)), "the photos", func(done, total int64) { last = done })
+	if err != nil {
+		t.Fatalf("send file: %v", err)
+	}
+	if row.Status != store.StatusSent || last == 0 {
+		t.Fatalf("status %v, progress %d", row.Status, last)
+	}
+	bob.waitFor("attachment", func(e Event) bool { return e.Kind == EventMessage })
+	var got []store.AttachmentInfo
+	for deadline := time.Now().Add(30 * time.Second); len(got) == 0; time.Sleep(50 * time.Millisecond) {
+		h := bob.history(t, "alice")
+		if len(h) == 1 {
+			got, _ = bob.m.Store().Attachments(ctx, h[0].ID)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("bob has no attachment")
+		}
+	}
+	if h := bob.history(t, "alice"); h[0].Body != "the photos" {
+		t.Fatalf("caption %q", h[0].Body)
+	}
+	if got[0].Name != "holiday.bin" || got[0].Size != int64(len(data)) || !bytes.Equal(got[0].SHA256, want[:]) {
+		t.Fatalf("attachment %q, %d bytes", got[0].Name, got[0].Size)
+	}
+	rc, err := bob.m.Store().OpenAttachment(ctx, got[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, rc); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(h.Sum(nil), want[:]) {
+		t.Fatal("received file differs from the one sent")
+	}
+	// Alice keeps her own copy too.
+	mine, err := alice.m.Store().Attachments(ctx, row.ID)
+	if err != nil || len(mine) != 1 || !bytes.Equal(mine[0].SHA256, want[:]) {
+		t.Fatalf("sender's copy: %v %v", mine, err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/sotto-im/sotto/app/content"
@@ -197,9 +198,25 @@ func (m *Messenger) commit(ctx context.Context, c store.Contact, device string, 
 		return fmt.Errorf("conversation: %w", err)
 	}
 	var row *store.Message
-	if msg != nil && msg.Kind == content.KindText {
+	var file *os.File // a fetched attachment, decrypted into the profile after the commit
+	if msg != nil && (msg.Kind == content.KindText || msg.Kind == content.KindAttachment) {
 		if row, err = m.incomingRow(ctx, c, conv, msg); err != nil {
 			return err
+		}
+	}
+	if msg != nil && msg.Kind == content.KindAttachment {
+		if _, err := m.st.MessageByRemoteID(ctx, msg.ID[:]); err != nil {
+			// Not stored yet: fetch before committing, so a failed download
+			// is retried with the envelope rather than lost.
+			if file, err = m.fetchAttachment(ctx, c, conv, msg.Attachment); err != nil {
+				return err
+			}
+			defer func() {
+				if file != nil {
+					file.Close()
+					os.Remove(file.Name())
+				}
+			}()
 		}
 	}
 	m.mu.Lock()
@@ -242,6 +259,13 @@ func (m *Messenger) commit(ctx context.Context, c store.Contact, device string, 
 		}
 		return nil
 	case row != nil:
+		if file != nil {
+			f := file
+			file = nil
+			if err := m.storeAttachment(ctx, id, msg.Attachment, f); err != nil {
+				m.cfg.Log.Warn("received attachment not kept", "err", err.Error())
+			}
+		}
 		m.afterText(ctx, c, cs, conv.ID, id, msg)
 		return nil
 	}
