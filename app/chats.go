@@ -5,11 +5,15 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"mime"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/sotto-im/sotto/app/content"
 	"github.com/sotto-im/sotto/app/messenger"
 	"github.com/sotto-im/sotto/handle"
 	"github.com/sotto-im/sotto/store"
@@ -56,7 +60,7 @@ func (c *Chats) config(passphrase string) messenger.Config {
 	if passphrase != "" {
 		opts.Passphrase = []byte(passphrase)
 	}
-	return messenger.Config{Dir: c.dataDir, Store: opts, Log: c.log, Events: messenger.EmitterFunc(c.emit)}
+	return messenger.Config{Dir: c.dataDir, Store: opts, Log: c.log, Events: messenger.EmitterFunc(func(e messenger.Event) { c.emitter()(e) })}
 }
 
 // AccountStatus is what the UI needs to decide between onboarding, unlock
@@ -674,4 +678,112 @@ func (c *Chats) DismissKeyChange(conv int64) error {
 	return c.withContact(conv, func(ctx context.Context, m *messenger.Messenger, id store.ContactID) error {
 		return m.DismissKeyChange(ctx, id)
 	})
+}
+
+// AttachmentView describes a file attached to a message.
+type AttachmentView struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	MIME string `json:"mime"`
+	Size int64  `json:"size"`
+}
+
+// SendFile sends the file at path (at most 100 MB) with an optional caption;
+// progress arrives as "progress" events.
+func (c *Chats) SendFile(conv int64, path, caption string) (MessageView, error) {
+	m, err := c.messenger()
+	if err != nil {
+		return MessageView{}, err
+	}
+	ctx := context.Background()
+	cv, err := m.Store().Conversation(ctx, store.ConversationID(conv))
+	if err != nil {
+		return MessageView{}, err
+	}
+	contact, err := m.Store().Contact(ctx, cv.Contact)
+	if err != nil {
+		return MessageView{}, err
+	}
+	h, err := handle.Parse(contact.Handle)
+	if err != nil {
+		return MessageView{}, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return MessageView{}, say(err, "That file cannot be opened.")
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return MessageView{}, say(err, "Only regular files can be sent.")
+	}
+	if st.Size() > content.MaxAttachmentSize {
+		return MessageView{}, say(messenger.ErrTooLarge, "Files up to 100 MB can be sent.")
+	}
+	name := filepath.Base(path)
+	mimeType := mime.TypeByExtension(filepath.Ext(name))
+	if mimeType == "" {
+		mimeType = "application/octet-stream"
+	}
+	emit := c.emitter()
+	msg, err := m.SendFile(ctx, h, name, mimeType, f, st.Size(), caption, func(done, total int64) {
+		emit(messenger.Event{Kind: messenger.EventProgress, Conversation: cv.ID, Done: done, Total: total})
+	})
+	if err != nil && msg.ID == 0 {
+		return MessageView{}, userError(err)
+	}
+	return messageView(msg), userErrorOrNil(err)
+}
+
+func userErrorOrNil(err error) error {
+	if err == nil {
+		return nil
+	}
+	return userError(err)
+}
+
+func (c *Chats) emitter() func(messenger.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.emit
+}
+
+// Attachments lists the files of a message.
+func (c *Chats) Attachments(msg int64) ([]AttachmentView, error) {
+	m, err := c.messenger()
+	if err != nil {
+		return nil, err
+	}
+	infos, err := m.Store().Attachments(context.Background(), store.MessageID(msg))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AttachmentView, 0, len(infos))
+	for _, a := range infos {
+		out = append(out, AttachmentView{ID: int64(a.ID), Name: a.Name, MIME: a.MIME, Size: a.Size})
+	}
+	return out, nil
+}
+
+// SaveAttachment decrypts an attachment to path (which must not exist yet).
+func (c *Chats) SaveAttachment(id int64, path string) error {
+	m, err := c.messenger()
+	if err != nil {
+		return err
+	}
+	rc, err := m.Store().OpenAttachment(context.Background(), store.AttachmentID(id))
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return say(err, "The file cannot be saved there (it may already exist).")
+	}
+	if _, err := io.Copy(f, rc); err != nil {
+		f.Close()
+		os.Remove(path)
+		return fmt.Errorf("save attachment: %w", err)
+	}
+	return f.Close()
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -153,5 +154,42 @@ func TestCLITwoProfilesThroughRelay(t *testing.T) {
 	}
 	if c := cli("bob", "contacts"); !strings.Contains(c, "verified") {
 		t.Fatalf("contacts after verify: %q", c)
+	}
+
+	// A file, from one process to another, saved and compared byte for byte.
+	file := filepath.Join(t.TempDir(), "notes.txt")
+	payload := strings.Repeat("a file sent through sotto\n", 20000)
+	if err := os.WriteFile(file, []byte(payload), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cli("alice", "send-file", "@bob", file, "my", "notes")
+	var bobHist []struct {
+		Body        string `json:"body"`
+		Attachments []struct {
+			ID   int64  `json:"id"`
+			Name string `json:"name"`
+			Size int64  `json:"size"`
+		} `json:"attachments"`
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		cli("bob", "listen", "--for", "1s")
+		if err := json.Unmarshal([]byte(cli("bob", "--json", "history", "@alice")), &bobHist); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(bobHist); n > 0 && len(bobHist[n-1].Attachments) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bob never got the file: %+v", bobHist)
+		}
+	}
+	last := bobHist[len(bobHist)-1]
+	if last.Body != "my notes" || last.Attachments[0].Name != "notes.txt" || last.Attachments[0].Size != int64(len(payload)) {
+		t.Fatalf("received %+v", last)
+	}
+	saved := filepath.Join(t.TempDir(), "saved.txt")
+	cli("bob", "save", strconv.FormatInt(last.Attachments[0].ID, 10), saved)
+	if b, err := os.ReadFile(saved); err != nil || string(b) != payload {
+		t.Fatalf("saved file differs (%v)", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -30,6 +31,8 @@ const usage = `usage: sotto [--profile NAME|DIR] [--json] <command> [args]
 commands:
   init --handle NAME [--relay URL]   create an account and claim @NAME at the relay
   send @NAME TEXT                    send a message
+  send-file @NAME PATH [CAPTION]     send a file (up to 100 MB)
+  save ATTACHMENT-ID PATH            save a received file (ids are in history --json)
   listen [--for DURATION]            print messages and events as they arrive
   history @NAME                      print the conversation with @NAME
   search WORDS                       search every conversation
@@ -119,6 +122,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	commands := map[string]func([]string) error{
 		"send":          c.cmdSend,
+		"send-file":     c.cmdSendFile,
+		"save":          c.cmdSave,
 		"listen":        func(a []string) error { return c.cmdListen(ctx, a) },
 		"history":       c.cmdHistory,
 		"search":        c.cmdSearch,
@@ -183,6 +188,41 @@ func (c *cli) cmdSend(args []string) error {
 		return err
 	}
 	return c.print(msg, func(w io.Writer) { fmt.Fprintf(w, "%s to @%s\n", msg.Status, conv.Handle) })
+}
+
+func (c *cli) cmdSendFile(args []string) error {
+	if len(args) < 2 {
+		return fmt.Errorf("%w: send-file needs @NAME and PATH", errUsage)
+	}
+	conv, err := c.chats.StartConversation(args[0])
+	if err != nil {
+		return err
+	}
+	msg, err := c.chats.SendFile(conv.ID, args[1], strings.Join(args[2:], " "))
+	if err != nil {
+		return err
+	}
+	return c.print(msg, func(w io.Writer) { fmt.Fprintf(w, "%s to @%s\n", msg.Status, conv.Handle) })
+}
+
+func (c *cli) cmdSave(args []string) error {
+	if len(args) != 2 {
+		return fmt.Errorf("%w: save needs ATTACHMENT-ID and PATH", errUsage)
+	}
+	id, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil {
+		return fmt.Errorf("%w: attachment id must be a number", errUsage)
+	}
+	if err := c.chats.SaveAttachment(id, args[1]); err != nil {
+		return err
+	}
+	return c.print(map[string]string{"saved": args[1]}, func(w io.Writer) { fmt.Fprintf(w, "saved %s\n", args[1]) })
+}
+
+// historyLine is one message of `history --json`, with its files.
+type historyLine struct {
+	app.MessageView
+	Attachments []app.AttachmentView `json:"attachments"`
 }
 
 // listenLine is one line of `listen --json`.
@@ -254,13 +294,24 @@ func (c *cli) cmdHistory(args []string) error {
 	if err != nil {
 		return err
 	}
-	return c.print(msgs, func(w io.Writer) {
-		for _, m := range msgs {
+	lines := make([]historyLine, 0, len(msgs))
+	for _, m := range msgs {
+		atts, err := c.chats.Attachments(m.ID)
+		if err != nil {
+			return err
+		}
+		lines = append(lines, historyLine{MessageView: m, Attachments: atts})
+	}
+	return c.print(lines, func(w io.Writer) {
+		for _, m := range lines {
 			who := "@" + conv.Handle
 			if m.Outgoing {
 				who = "me"
 			}
 			fmt.Fprintf(w, "%s %s: %s", time.UnixMilli(m.SentAt).Format("2006-01-02 15:04"), who, m.Body)
+			for _, a := range m.Attachments {
+				fmt.Fprintf(w, " [file %d: %s, %d bytes]", a.ID, a.Name, a.Size)
+			}
 			if m.Outgoing {
 				fmt.Fprintf(w, " [%s]", m.Status)
 			}

@@ -40,6 +40,24 @@ export namespace app {
 	        this.defaultRelay = source["defaultRelay"];
 	    }
 	}
+	export class AttachmentView {
+	    id: number;
+	    name: string;
+	    mime: string;
+	    size: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new AttachmentView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.mime = source["mime"];
+	        this.size = source["size"];
+	    }
+	}
 	export class ContactView {
 	    handle: string;
 	    verification: string;

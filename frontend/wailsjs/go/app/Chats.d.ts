@@ -4,6 +4,8 @@ import {app} from '../models';
 
 export function Accept(arg1:number):Promise<void>;
 
+export function Attachments(arg1:number):Promise<Array<app.AttachmentView>>;
+
 export function Block(arg1:number):Promise<void>;
 
 export function CancelRegister():Promise<void>;
@@ -40,9 +42,13 @@ export function React(arg1:number,arg2:string):Promise<void>;
 
 export function Register(arg1:string,arg2:string,arg3:string):Promise<app.AccountStatus>;
 
+export function SaveAttachment(arg1:number,arg2:string):Promise<void>;
+
 export function Search(arg1:string,arg2:number):Promise<Array<app.SearchHit>>;
 
 export function Send(arg1:number,arg2:string,arg3:number):Promise<app.MessageView>;
+
+export function SendFile(arg1:number,arg2:string,arg3:string):Promise<app.MessageView>;
 
 export function SetPreferences(arg1:app.Preferences):Promise<app.Preferences>;
 

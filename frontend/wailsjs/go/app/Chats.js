@@ -6,6 +6,10 @@ export function Accept(arg1) {
   return window['go']['app']['Chats']['Accept'](arg1);
 }
 
+export function Attachments(arg1) {
+  return window['go']['app']['Chats']['Attachments'](arg1);
+}
+
 export function Block(arg1) {
   return window['go']['app']['Chats']['Block'](arg1);
 }
@@ -78,12 +82,20 @@ export function Register(arg1, arg2, arg3) {
   return window['go']['app']['Chats']['Register'](arg1, arg2, arg3);
 }
 
+export function SaveAttachment(arg1, arg2) {
+  return window['go']['app']['Chats']['SaveAttachment'](arg1, arg2);
+}
+
 export function Search(arg1, arg2) {
   return window['go']['app']['Chats']['Search'](arg1, arg2);
 }
 
 export function Send(arg1, arg2, arg3) {
   return window['go']['app']['Chats']['Send'](arg1, arg2, arg3);
+}
+
+export function SendFile(arg1, arg2, arg3) {
+  return window['go']['app']['Chats']['SendFile'](arg1, arg2, arg3);
 }
 
 export function SetPreferences(arg1) {
