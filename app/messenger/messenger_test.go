@@ -26,6 +26,11 @@ import (
 // startRelay runs a real relay (SQLite store) on a loopback socket.
 func startRelay(t *testing.T) string {
 	t.Helper()
+	return startRelayTB(t)
+}
+
+func startRelayTB(t testing.TB) string {
+	t.Helper()
 	st := relaytest.Open(t, "sqlite:"+filepath.Join(t.TempDir(), "relay.db"))
 	srv, err := relay.New(relay.Config{Store: st, Pow: relaytest.TestPow,
 		Limits: relay.Limits{MaxConns: 100, MaxConnsPerIP: 100}})
