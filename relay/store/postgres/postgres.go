@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,6 +31,17 @@ type Options struct {
 type Store struct {
 	pool   *pgxpool.Pool
 	writer *groupcommit.Writer[op, uint64]
+
+	// Subscribers in this process get committed envelopes handed over
+	// directly (no NOTIFY to their own node, no read back).
+	mu    sync.Mutex
+	local map[int]localSub
+	next  int
+}
+
+type localSub struct {
+	node string
+	wake func(api.Addr, *store.Envelope)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -68,7 +80,7 @@ func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, local: map[int]localSub{}}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -449,8 +461,17 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 			b.Queue(`DELETE FROM envelopes WHERE addr = $1 AND seq <= $2`, r.In.addr[:], int64(r.In.upTo))
 		}
 	}
+	s.mu.Lock()
+	subs := make([]localSub, 0, len(s.local))
+	localNodes := make([]string, 0, len(s.local))
+	for _, l := range s.local {
+		subs = append(subs, l)
+		localNodes = append(localNodes, l.node)
+	}
+	s.mu.Unlock()
 	if len(woken) > 0 {
-		b.Queue(`SELECT pg_notify('sotto_wake_' || node, encode(addr, 'hex')) FROM presence WHERE addr = ANY($1)`, woken)
+		b.Queue(`SELECT pg_notify('sotto_wake_' || node, encode(addr, 'hex')) FROM presence
+			WHERE addr = ANY($1) AND NOT node = ANY($2)`, woken, localNodes)
 	}
 	br := tx.SendBatch(ctx, b)
 	for _, r := range order {
@@ -484,6 +505,20 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	if len(subs) > 0 {
+		// In commit order (batch order), so a device's envelopes arrive
+		// with increasing sequence numbers.
+		for _, r := range batch {
+			if r.In.kind != opEnqueue || r.Err != nil {
+				continue
+			}
+			e := r.In.env
+			e.Seq = r.Result
+			for _, l := range subs {
+				l.wake(e.To, &e)
+			}
+		}
 	}
 	return nil
 }
@@ -624,11 +659,22 @@ func (s *Store) SetPresence(ctx context.Context, addr api.Addr, node string, onl
 	return nil
 }
 
-// Subscribe implements store.Store: it LISTENs on the node's channel and
-// calls wake for each notified device. After a lost connection it listens
+// Subscribe implements store.Store: envelopes committed through this Store
+// are handed to wake directly; for those committed by other nodes it
+// LISTENs on the node's channel and calls wake for each notified device. After a lost connection it listens
 // again and calls wake with the zero Addr ("wake every connection"), since
 // notifications may have been missed meanwhile.
 func (s *Store) Subscribe(ctx context.Context, node string, wake func(api.Addr, *store.Envelope)) error {
+	s.mu.Lock()
+	id := s.next
+	s.next++
+	s.local[id] = localSub{node: nodeName(node), wake: wake}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.local, id)
+		s.mu.Unlock()
+	}()
 	ch := channel(node)
 	first := true
 	for attempt := 0; ctx.Err() == nil; attempt++ {
