@@ -420,3 +420,40 @@ func TestAttachment10MB(t *testing.T) {
 		t.Fatalf("sender's copy: %v %v", mine, err)
 	}
 }
+
+// TestPrekeyRefill: once the relay has handed out most of Bob's one-time
+// prekeys, Bob uploads a new batch (at start-up and after accepting a
+// session), and a session set up with one of the new ones works.
+func TestPrekeyRefill(t *testing.T) {
+	ctx := context.Background()
+	url := startRelay(t)
+	alice := newPeer(t, url, "alice")
+	bob := newPeer(t, url, "bob")
+	// Lookups hand out (and use up) all of Bob's first one-time prekeys.
+	for range oneTimeX25519Count {
+		if _, err := alice.m.relay.Lookup(ctx, handle.MustParse("bob")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count, err := bob.m.relay.PrekeyCount(ctx)
+	if err != nil || count.OneTime >= refillBelow {
+		t.Fatalf("after the lookups the relay holds %d one-time prekeys (%v)", count.OneTime, err)
+	}
+	bob.reopen() // a restart refills
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if count, err = bob.m.relay.PrekeyCount(ctx); err == nil && count.OneTime >= refillX25519 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not refilled: %d left", count.OneTime)
+		}
+	}
+	carol := newPeer(t, url, "carol")
+	if _, err := carol.m.SendText(ctx, handle.MustParse("bob"), "hello from a new prekey", 0); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitFor("carol's message", func(e Event) bool { return e.Kind == EventRequest })
+	if h := bob.history(t, "carol"); len(h) != 1 || h[0].Body != "hello from a new prekey" {
+		t.Fatalf("bob has %q", bodies(h))
+	}
+}

@@ -38,6 +38,9 @@ func (m *Messenger) Run(ctx context.Context) error {
 		m.outboxLoop(ctx)
 	}()
 	defer func() { <-outboxDone }()
+	if _, err := m.RefillPrekeys(ctx); err != nil {
+		m.cfg.Log.Warn("prekeys not refilled", "err", err.Error())
+	}
 	_, err := m.relay.Receive(ctx, 0, client.Backoff{Min: 250 * time.Millisecond, Max: 30 * time.Second}, m.handleEnvelope)
 	if ctx.Err() != nil {
 		return nil
@@ -133,7 +136,15 @@ func (m *Messenger) receivePrekeyMessage(ctx context.Context, opened *sealed.Ope
 	if err := m.rememberDevice(ctx, c.ID, acc.Sender.Device); err != nil {
 		return err
 	}
-	return m.commit(ctx, c, device, nil, rec.marshal(), consumed, msg)
+	if err := m.commit(ctx, c, device, nil, rec.marshal(), consumed, msg); err != nil {
+		return err
+	}
+	if len(consumed) > 0 {
+		if _, err := m.RefillPrekeys(ctx); err != nil {
+			m.cfg.Log.Warn("prekeys not refilled", "err", err.Error())
+		}
+	}
+	return nil
 }
 
 // receiveRatchet decrypts a ratchet message with the stored session.
