@@ -255,7 +255,9 @@ func testConcurrentEnqueue(t *testing.T, s store.Store) {
 	var mu sync.Mutex
 	seqs := map[api.Addr]map[uint64]bool{}
 	for d := range devices {
-		seqs[addr(100+d)] = map[uint64]bool{}
+		seqs[addr(100+d)] = map[uint64]bool{} // all before any writer starts
+	}
+	for d := range devices {
 		for w := range 4 {
 			wg.Add(1)
 			go func() {
