@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -424,30 +423,48 @@ func (s *Store) Ack(ctx context.Context, addr api.Addr, upTo uint64) error {
 	return err
 }
 
-const enqueueSQL = `WITH s AS (UPDATE devices SET last_seq = last_seq + 1 WHERE addr = $1 RETURNING last_seq)
+// enqueueSQL stores a whole batch in one statement: it numbers each
+// device's envelopes after its last_seq in arrival order (ord) and bumps
+// last_seq once per device. Envelopes for unknown devices join no devices
+// row and are not inserted.
+const enqueueSQL = `WITH input AS (
+		SELECT * FROM unnest($1::bytea[], $2::bytea[], $3::bytea[], $4::timestamptz[], $5::timestamptz[], $6::bytea[], $7::int[])
+			AS t(addr, id, sender, sent_at, expires, body, ord)
+	), counts AS (
+		SELECT addr, count(*)::bigint AS n FROM input GROUP BY addr
+	), upd AS (
+		UPDATE devices d SET last_seq = d.last_seq + c.n FROM counts c WHERE d.addr = c.addr
+		RETURNING d.addr, d.last_seq - c.n AS base
+	)
 	INSERT INTO envelopes(addr, seq, id, sender, sent_at, expires, body)
-	SELECT $1, last_seq, $2, $3, $4, $5, $6 FROM s RETURNING seq`
+	SELECT i.addr, u.base + row_number() OVER (PARTITION BY i.addr ORDER BY i.ord), i.id, i.sender, i.sent_at, i.expires, i.body
+	FROM input i JOIN upd u ON u.addr = i.addr
+	RETURNING id, seq`
 
-// commit runs one batch in one transaction, as one pipelined round trip.
-// Enqueues are ordered by device (stable, so arrival order per device is
-// kept) so concurrent batches on other nodes lock device rows in the same
-// order and cannot deadlock. NOTIFYs are queued in the same transaction and
-// sent by PostgreSQL at commit.
+// lockSQL locks the batch's device rows in address order first, so
+// batches committed by different nodes cannot deadlock.
+const lockSQL = `SELECT addr FROM devices WHERE addr = ANY($1) ORDER BY addr FOR UPDATE`
+
+const ackSQL = `DELETE FROM envelopes e USING unnest($1::bytea[], $2::bigint[]) AS a(addr, upto)
+	WHERE e.addr = a.addr AND e.seq <= a.upto`
+
+// commit runs one batch in one transaction as one pipelined round trip of
+// at most four statements, whatever the batch size. NOTIFYs for devices
+// held by other nodes are queued in the same transaction and sent by
+// PostgreSQL at commit; this process's nodes get the envelopes directly.
 func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 	ctx := context.Background()
-	order := make([]*groupcommit.Request[op, uint64], len(batch))
-	copy(order, batch)
-	sort.SliceStable(order, func(i, j int) bool {
-		return string(order[i].In.env.To[:]) < string(order[j].In.env.To[:])
-	})
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("postgres: begin: %w", err)
-	}
-	defer tx.Rollback(ctx)
-	b := &pgx.Batch{}
-	var woken [][]byte
-	for _, r := range order {
+	var (
+		addrs, ids, senders, bodies [][]byte
+		sentAts, expires            []time.Time
+		ords                        []int32
+		ackAddrs                    [][]byte
+		ackUpTo                     []int64
+		byID                        = map[api.EnvelopeID]*groupcommit.Request[op, uint64]{}
+		distinct                    = map[api.Addr]bool{}
+		lockAddrs                   [][]byte
+	)
+	for i, r := range batch {
 		switch r.In.kind {
 		case opEnqueue:
 			e := &r.In.env
@@ -455,10 +472,22 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 			if e.Sender != nil {
 				sender = e.Sender[:]
 			}
-			b.Queue(enqueueSQL, e.To[:], e.ID[:], sender, e.SentAt, e.Expires, e.Body)
-			woken = append(woken, e.To[:])
+			addrs = append(addrs, e.To[:])
+			ids = append(ids, e.ID[:])
+			senders = append(senders, sender)
+			sentAts = append(sentAts, e.SentAt)
+			expires = append(expires, e.Expires)
+			bodies = append(bodies, e.Body)
+			ords = append(ords, int32(i))
+			byID[e.ID] = r
+			r.Err = store.ErrNotFound // until its row comes back
+			if !distinct[e.To] {
+				distinct[e.To] = true
+				lockAddrs = append(lockAddrs, e.To[:])
+			}
 		case opAck:
-			b.Queue(`DELETE FROM envelopes WHERE addr = $1 AND seq <= $2`, r.In.addr[:], int64(r.In.upTo))
+			ackAddrs = append(ackAddrs, r.In.addr[:])
+			ackUpTo = append(ackUpTo, int64(r.In.upTo))
 		}
 	}
 	s.mu.Lock()
@@ -469,46 +498,73 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 		localNodes = append(localNodes, l.node)
 	}
 	s.mu.Unlock()
-	if len(woken) > 0 {
+
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	b := &pgx.Batch{}
+	if len(addrs) > 0 {
+		b.Queue(lockSQL, lockAddrs)
+		b.Queue(enqueueSQL, addrs, ids, senders, sentAts, expires, bodies, ords)
 		b.Queue(`SELECT pg_notify('sotto_wake_' || node, encode(addr, 'hex')) FROM presence
-			WHERE addr = ANY($1) AND NOT node = ANY($2)`, woken, localNodes)
+			WHERE addr = ANY($1) AND NOT node = ANY($2)`, lockAddrs, localNodes)
+	}
+	if len(ackAddrs) > 0 {
+		b.Queue(ackSQL, ackAddrs, ackUpTo)
 	}
 	br := tx.SendBatch(ctx, b)
-	for _, r := range order {
-		switch r.In.kind {
-		case opEnqueue:
+	fail := func(what string, err error) error {
+		br.Close()
+		for _, r := range batch {
+			r.Err = nil // the batch error applies to all
+		}
+		return fmt.Errorf("postgres: %s: %w", what, err)
+	}
+	if len(addrs) > 0 {
+		if _, err := br.Exec(); err != nil {
+			return fail("lock devices", err)
+		}
+		rows, err := br.Query()
+		if err != nil {
+			return fail("enqueue", err)
+		}
+		for rows.Next() {
+			var id []byte
 			var seq int64
-			if err := br.QueryRow().Scan(&seq); err != nil {
-				if errors.Is(err, pgx.ErrNoRows) {
-					r.Err = store.ErrNotFound
-					continue
-				}
-				br.Close()
-				return fmt.Errorf("postgres: enqueue: %w", err)
+			if err := rows.Scan(&id, &seq); err != nil {
+				rows.Close()
+				return fail("enqueue", err)
 			}
-			r.Result = uint64(seq)
-		case opAck:
-			if _, err := br.Exec(); err != nil {
-				br.Close()
-				return fmt.Errorf("postgres: ack: %w", err)
+			var eid api.EnvelopeID
+			copy(eid[:], id)
+			if r := byID[eid]; r != nil {
+				r.Result, r.Err = uint64(seq), nil
 			}
 		}
-	}
-	if len(woken) > 0 {
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fail("enqueue", err)
+		}
 		if _, err := br.Exec(); err != nil {
-			br.Close()
-			return fmt.Errorf("postgres: notify: %w", err)
+			return fail("notify", err)
+		}
+	}
+	if len(ackAddrs) > 0 {
+		if _, err := br.Exec(); err != nil {
+			return fail("ack", err)
 		}
 	}
 	if err := br.Close(); err != nil {
-		return fmt.Errorf("postgres: batch: %w", err)
+		return fail("batch", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("postgres: commit: %w", err)
+		return fail("commit", err)
 	}
 	if len(subs) > 0 {
-		// In commit order (batch order), so a device's envelopes arrive
-		// with increasing sequence numbers.
+		// In batch order, so a device's envelopes arrive with increasing
+		// sequence numbers.
 		for _, r := range batch {
 			if r.In.kind != opEnqueue || r.Err != nil {
 				continue
