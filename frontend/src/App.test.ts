@@ -1,72 +1,289 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import App from './App.svelte';
+import { conv, installFake, msg, type Fake } from './testing/fakeGo';
 
-type GoGlobal = { go?: unknown };
-let readyCalls = 0;
-
-beforeEach(() => {
-  readyCalls = 0;
-  (globalThis as GoGlobal).go = {
-    app: {
-      Info: {
-        About: async () => ({
-          version: '9.9.9-test',
-          commit: 'deadbee',
-          goVersion: 'go1.26.8',
-          platform: 'linux/amd64',
-          profile: 'default',
-          dataDir: '/tmp/sotto',
-        }),
-        UIReady: async () => {
-          readyCalls++;
-        },
-      },
-    },
-  };
-});
+let fake: Fake | undefined;
 
 afterEach(() => {
   cleanup();
-  delete (globalThis as GoGlobal).go;
+  fake?.uninstall();
+  fake = undefined;
 });
 
+async function openConversation(handle: string) {
+  const row = await screen.findByRole('button', { name: new RegExp(`@${handle}`) });
+  await fireEvent.click(row);
+  return screen.findByRole('main', { name: `Conversation with @${handle}` });
+}
+
 describe('App shell', () => {
-  it('shows the empty state and tells the backend it is ready', async () => {
+  it('shows the empty state when signed in and tells the backend it is ready', async () => {
+    fake = installFake();
     render(App);
-    expect(screen.getByRole('navigation', { name: 'Conversations' })).toBeTruthy();
-    expect(screen.getByText('No conversations yet')).toBeTruthy();
+    await screen.findByRole('navigation', { name: 'Conversations' });
+    expect(await screen.findByText('No conversations yet')).toBeTruthy();
     expect(screen.getByRole('main', { name: 'Conversation' })).toBeTruthy();
-    await waitFor(() => expect(readyCalls).toBe(1));
+    await waitFor(() => expect(fake!.called('UIReady')).toHaveLength(1));
   });
 
   it('opens Settings with Ctrl+, shows About from the backend, closes with Esc and returns focus', async () => {
+    fake = installFake();
     render(App);
+    await screen.findByText('No conversations yet');
     const button = screen.getByRole('button', { name: 'Settings' });
     button.focus();
     await fireEvent.keyDown(window, { key: ',', ctrlKey: true });
     const dialog = await screen.findByRole('dialog', { name: 'Settings' });
-    expect(dialog).toBeTruthy();
+    expect(within(dialog).getByRole('button', { name: 'Privacy' })).toBeTruthy();
     await fireEvent.click(screen.getByRole('button', { name: 'About' }));
     expect((await screen.findByTestId('about-version')).textContent).toBe('9.9.9-test');
+    await fireEvent.click(screen.getByRole('button', { name: 'Account' }));
+    expect((await screen.findByTestId('account-handle')).textContent).toBe('@alice');
     await fireEvent.keyDown(window, { key: 'Escape' });
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     expect(document.activeElement).toBe(button);
   });
 
   it('says so when the backend cannot be reached', async () => {
-    delete (globalThis as GoGlobal).go;
     render(App);
     expect((await screen.findByRole('alert')).textContent).toMatch(/backend is not reachable/);
   });
 
   it('filters the sidebar search and keeps every control labelled', async () => {
+    fake = installFake({ conversations: [conv({ id: 1, handle: 'carol' })] });
     render(App);
+    await screen.findByRole('button', { name: /@carol/ });
     const search = screen.getByRole('searchbox', { name: 'Search conversations' });
     await fireEvent.input(search, { target: { value: 'bob' } });
     expect(screen.getByText('No conversations match “bob”')).toBeTruthy();
     for (const b of screen.getAllByRole('button')) {
       expect(b.getAttribute('aria-label') || b.textContent?.trim()).toBeTruthy();
     }
+  });
+});
+
+describe('onboarding', () => {
+  it('walks from welcome to a handle, asks for a passphrase when there is no keyring, and lands in the main screen', async () => {
+    fake = installFake({ status: { hasProfile: false, signedIn: false, handle: '', defaultRelay: 'https://relay.example' } as never });
+    let registers = 0;
+    fake.override.Register = (h, _relay, pass) => {
+      registers++;
+      if (!pass) throw 'No keyring is available on this computer: choose a passphrase to protect your messages.';
+      return { hasProfile: true, signedIn: true, handle: h, defaultRelay: '' };
+    };
+    render(App);
+    await screen.findByRole('heading', { name: 'Welcome to Sotto' });
+    // Settings stays reachable before there is an account.
+    expect(screen.getByRole('button', { name: 'Settings' })).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: 'Get started' }));
+
+    const handle = await screen.findByLabelText('Handle');
+    await fireEvent.input(handle, { target: { value: 'a!' } });
+    expect(await screen.findByText('Use only letters a–z, digits and _.')).toBeTruthy();
+    const create = screen.getByRole('button', { name: 'Create account' }) as HTMLButtonElement;
+    expect(create.disabled).toBe(true);
+    await fireEvent.input(handle, { target: { value: 'Alice' } });
+    expect(await screen.findByText('You will be @alice.')).toBeTruthy();
+    expect((screen.getByLabelText('Relay address') as HTMLInputElement).value).toBe('https://relay.example');
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Create account' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/choose a passphrase/);
+    const p1 = screen.getByLabelText('Passphrase');
+    const p2 = screen.getByLabelText('The same passphrase again');
+    await fireEvent.input(p1, { target: { value: 'correct horse' } });
+    await fireEvent.input(p2, { target: { value: 'correct horse' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Create account' }));
+
+    expect(await screen.findByRole('heading', { name: 'You are @Alice' })).toBeTruthy();
+    expect(registers).toBe(2);
+    expect(fake.called('Register')[1]).toEqual(['Alice', 'https://relay.example', 'correct horse']);
+    await fireEvent.click(screen.getByRole('button', { name: 'Start messaging' }));
+    expect(await screen.findByText('No conversations yet')).toBeTruthy();
+  });
+
+  it('shows progress with Cancel while the proof of work runs, and says cancelling claimed nothing', async () => {
+    fake = installFake({ status: { hasProfile: false, signedIn: false, handle: '', defaultRelay: '' } as never });
+    let reject: (e: unknown) => void = () => {};
+    fake.override.Register = () => new Promise((_, r) => (reject = r));
+    fake.override.CancelRegister = () => reject('cancelled');
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Get started' }));
+    await fireEvent.input(await screen.findByLabelText('Handle'), { target: { value: 'alice' } });
+    await screen.findByText('You will be @alice.');
+    await fireEvent.click(screen.getByRole('button', { name: 'Create account' }));
+    const bar = await screen.findByRole('progressbar', { name: 'Creating your account' });
+    expect(bar.getAttribute('aria-valuetext')).toMatch(/second|Almost/);
+    await fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/not claimed/);
+  });
+
+  it('unlocks with the keyring silently, or asks for the passphrase', async () => {
+    fake = installFake({ status: { hasProfile: true, signedIn: false, handle: '', defaultRelay: '' } as never });
+    fake.override.Unlock = (p) => {
+      if (p !== 'pw') throw p ? 'That passphrase does not unlock this profile. Try again.' : 'No keyring is available on this computer: choose a passphrase to protect your messages.';
+      return { hasProfile: true, signedIn: true, handle: 'alice', defaultRelay: '' };
+    };
+    render(App);
+    const field = await screen.findByLabelText('Passphrase');
+    await fireEvent.input(field, { target: { value: 'nope' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Unlock' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/Try again/);
+    await fireEvent.input(field, { target: { value: 'pw' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Unlock' }));
+    expect(await screen.findByText('No conversations yet')).toBeTruthy();
+    expect(fake.called('Unlock')).toEqual([[''], ['nope'], ['pw']]);
+  });
+});
+
+describe('conversation', () => {
+  it('sends with Enter, keeps Shift+Enter for new lines, and shows the delivery state', async () => {
+    fake = installFake({ conversations: [conv({ id: 1, handle: 'bob' })] });
+    render(App);
+    const pane = await openConversation('bob');
+    const box = within(pane).getByRole('textbox', { name: 'Message @bob' });
+    await fireEvent.input(box, { target: { value: 'hello *bob*' } });
+    await fireEvent.keyDown(box, { key: 'Enter', shiftKey: true });
+    expect(fake.called('Send')).toHaveLength(0);
+    await fireEvent.keyDown(box, { key: 'Enter' });
+    await waitFor(() => expect(fake!.called('Send')).toEqual([[1, 'hello *bob*', 0]]));
+    const log = within(pane).getByRole('log', { name: 'Messages with @bob' });
+    expect((await within(log).findByText('bob')).tagName).toBe('STRONG');
+    expect(within(log).getByRole('img', { name: 'Sending' })).toBeTruthy();
+    expect((box as HTMLTextAreaElement).value).toBe('');
+    expect(fake.called('SetTyping')[0]).toEqual([1, true]);
+    expect(fake.called('SetTyping').at(-1)).toEqual([1, false]);
+  });
+
+  it('shows a received message from an event, announces it, and moves ticks on status events', async () => {
+    const mine = msg({ id: 1, outgoing: true, status: 'sent', body: 'hi bob', sentAt: Date.now() - 60_000 });
+    fake = installFake({ conversations: [conv({ id: 1, handle: 'bob' })], messages: { 1: [mine] } });
+    render(App);
+    const pane = await openConversation('bob');
+    await within(pane).findByRole('img', { name: 'Sent' });
+    fake.messages.set(1, [{ ...mine, status: 'read' } as never, msg({ id: 2, body: 'hi alice' })]);
+    fake.emit({ kind: 'message', conversation: 1, message: 2 });
+    expect(await within(pane).findByText('hi alice')).toBeTruthy();
+    expect(await within(pane).findByRole('img', { name: 'Read' })).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId('announcer').textContent).toBe('@bob: hi alice'));
+  });
+
+  it('puts requests under Requests with Accept / Block / Delete', async () => {
+    fake = installFake({
+      conversations: [conv({ id: 1, handle: 'carol' }), conv({ id: 2, handle: 'mallory', state: 'request', unread: 1, lastMessage: 'hey' })],
+    });
+    render(App);
+    await screen.findByRole('button', { name: /@carol/ });
+    expect(screen.queryByRole('button', { name: /@mallory/ })).toBeNull();
+    await fireEvent.click(screen.getByRole('button', { name: /Requests/ }));
+    const pane = await openConversation('mallory');
+    const banner = within(pane).getByRole('region', { name: 'Message request' });
+    expect(banner.textContent).toMatch(/@mallory wants to message you/);
+    expect(within(banner).getByRole('button', { name: 'Block' })).toBeTruthy();
+    expect(within(banner).getByRole('button', { name: 'Delete' })).toBeTruthy();
+    await fireEvent.click(within(banner).getByRole('button', { name: 'Accept' }));
+    await waitFor(() => expect(fake!.called('Accept')).toEqual([[2]]));
+    await waitFor(() => expect(within(pane).queryByRole('region', { name: 'Message request' })).toBeNull());
+  });
+
+  it('warns when a verified contact\'s safety number changed and replaces the composer', async () => {
+    fake = installFake({ conversations: [conv({ id: 1, handle: 'bob', verification: 'key-changed' })] });
+    render(App);
+    const pane = await openConversation('bob');
+    const banner = within(pane).getByRole('region', { name: 'Safety number changed' });
+    expect(banner.textContent).toMatch(/@bob's safety number changed/);
+    expect(within(pane).getByText('Verify again to keep talking.')).toBeTruthy();
+    expect(within(pane).queryByRole('textbox')).toBeNull();
+    await fireEvent.click(within(banner).getByRole('button', { name: 'Review' }));
+    const panel = await screen.findByRole('dialog', { name: '@bob' });
+    expect(within(panel).getByTestId('safety-number').textContent).toBe('12345'.repeat(12));
+    expect(within(panel).getByRole('img', { name: /QR code/ })).toBeTruthy();
+    await fireEvent.input(within(panel).getByLabelText(/paste the number/), { target: { value: '12345' } });
+    fake.override.Verify = () => {
+      throw 'Those numbers do not match. Compare them again, digit by digit.';
+    };
+    await fireEvent.click(within(panel).getByRole('button', { name: 'Compare' }));
+    expect((await within(panel).findByRole('alert')).textContent).toMatch(/do not match/);
+  });
+
+  it('shows the banner for an unverified contact when a key-changed event names the conversation', async () => {
+    fake = installFake({ conversations: [conv({ id: 1, handle: 'bob' })] });
+    render(App);
+    const pane = await openConversation('bob');
+    expect(within(pane).queryByRole('region', { name: 'Safety number changed' })).toBeNull();
+    fake.emit({ kind: 'key-changed', contact: 7, conversation: 1 });
+    expect(await within(pane).findByRole('region', { name: 'Safety number changed' })).toBeTruthy();
+    expect(within(pane).getByRole('textbox', { name: 'Message @bob' })).toBeTruthy();
+  });
+});
+
+describe('keyboard', () => {
+  it('Ctrl+N starts a conversation by handle', async () => {
+    fake = installFake();
+    render(App);
+    await screen.findByText('No conversations yet');
+    await fireEvent.keyDown(window, { key: 'n', ctrlKey: true });
+    const dialog = await screen.findByRole('dialog', { name: 'New conversation' });
+    const input = within(dialog).getByLabelText('Their handle');
+    await waitFor(() => expect(document.activeElement).toBe(input));
+    await fireEvent.input(input, { target: { value: 'dave' } });
+    await fireEvent.submit(input.closest('form')!);
+    expect(await screen.findByRole('main', { name: 'Conversation with @dave' })).toBeTruthy();
+    expect(fake.called('StartConversation')).toEqual([['dave']]);
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it('Alt+↓/↑ move between chats; ↑ edits the last message; Esc cancels; Ctrl+Shift+R replies to the focused message', async () => {
+    fake = installFake({
+      conversations: [conv({ id: 1, handle: 'bob' }), conv({ id: 2, handle: 'carol' })],
+      messages: { 1: [msg({ id: 10, body: 'from bob' }), msg({ id: 11, outgoing: true, body: 'my last' })] },
+    });
+    render(App);
+    let pane = await openConversation('bob');
+    await within(pane).findByText('my last');
+    const box = within(pane).getByRole('textbox', { name: 'Message @bob' }) as HTMLTextAreaElement;
+    await fireEvent.keyDown(box, { key: 'ArrowUp' });
+    await waitFor(() => expect(box.value).toBe('my last'));
+    expect(within(pane).getByText('Editing')).toBeTruthy();
+    await fireEvent.input(box, { target: { value: 'my last, fixed' } });
+    await fireEvent.keyDown(box, { key: 'Enter' });
+    await waitFor(() => expect(fake!.called('Edit')).toEqual([[11, 'my last, fixed']]));
+
+    const first = pane.querySelector<HTMLElement>('[data-message-id="10"]')!;
+    first.focus();
+    await fireEvent.keyDown(window, { key: 'R', ctrlKey: true, shiftKey: true });
+    expect(await within(pane).findByText('Replying to @bob')).toBeTruthy();
+    await fireEvent.keyDown(box, { key: 'Escape' });
+    await waitFor(() => expect(within(pane).queryByText('Replying to @bob')).toBeNull());
+
+    await fireEvent.keyDown(window, { key: 'ArrowDown', altKey: true });
+    pane = await screen.findByRole('main', { name: 'Conversation with @carol' });
+    await fireEvent.keyDown(window, { key: 'ArrowUp', altKey: true });
+    expect(await screen.findByRole('main', { name: 'Conversation with @bob' })).toBeTruthy();
+  });
+
+  it('Ctrl+F searches everything and jumps to the hit; Ctrl+Shift+F searches this chat', async () => {
+    fake = installFake({
+      conversations: [conv({ id: 1, handle: 'bob' }), conv({ id: 2, handle: 'carol' })],
+      messages: { 2: [msg({ id: 20, body: 'the blue door' })] },
+    });
+    fake.override.Search = (q) => (q === 'blue' ? [{ conversation: 2, handle: 'carol', message: msg({ id: 20, body: 'the blue door' }) }] : []);
+    render(App);
+    await openConversation('bob');
+    await fireEvent.keyDown(window, { key: 'F', ctrlKey: true, shiftKey: true });
+    const inChat = await screen.findByRole('dialog', { name: 'Search in @bob' });
+    await fireEvent.keyDown(inChat, { key: 'Escape' });
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+
+    await fireEvent.keyDown(window, { key: 'f', ctrlKey: true });
+    const dialog = await screen.findByRole('dialog', { name: 'Search all conversations' });
+    const input = within(dialog).getByRole('searchbox', { name: 'Search messages' });
+    await fireEvent.input(input, { target: { value: 'blue' } });
+    await fireEvent.submit(input.closest('form')!);
+    const hit = await within(dialog).findByRole('button', { name: /the blue door/ });
+    expect(fake.called('Search').at(-1)).toEqual(['blue', 0]);
+    await fireEvent.click(hit);
+    const pane = await screen.findByRole('main', { name: 'Conversation with @carol' });
+    expect(await within(pane).findByText('the blue door')).toBeTruthy();
   });
 });

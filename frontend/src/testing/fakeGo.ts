@@ -1,0 +1,130 @@
+// A fake app.Chats/app.Info behind globalThis.go and a fake Wails runtime for
+// component tests: records calls, holds conversations and messages, and can
+// emit "sotto:event" like main.go does.
+import type { AccountStatus, Conversation, Message, SottoEvent } from '../lib/api';
+
+export interface Fake {
+  calls: { name: string; args: unknown[] }[];
+  status: AccountStatus;
+  conversations: Conversation[];
+  messages: Map<number, Message[]>;
+  /** Overrides by method name: return a value or throw. */
+  override: Record<string, (...args: unknown[]) => unknown>;
+  emit(e: SottoEvent): void;
+  called(name: string): unknown[][];
+  uninstall(): void;
+}
+
+export function conv(p: Partial<Conversation> & { id: number; handle: string }): Conversation {
+  return {
+    state: 'accepted',
+    verification: 'unverified',
+    lastMessage: '',
+    lastAt: Date.now(),
+    unread: 0,
+    muted: false,
+    timerSecs: 0,
+    ...p,
+  } as Conversation;
+}
+
+export function msg(p: Partial<Message> & { id: number }): Message {
+  return {
+    outgoing: false,
+    status: 'sent',
+    body: `message ${p.id}`,
+    replyTo: 0,
+    sentAt: Date.now(),
+    edited: false,
+    expiresAt: 0,
+    reactions: [],
+    ...p,
+  } as Message;
+}
+
+type G = { go?: unknown; runtime?: unknown };
+
+export function installFake(init: Partial<Pick<Fake, 'status' | 'conversations'>> & { messages?: Record<number, Message[]> } = {}): Fake {
+  const listeners: ((e: SottoEvent) => void)[] = [];
+  let nextId = 1000;
+  const fake: Fake = {
+    calls: [],
+    status: init.status ?? { hasProfile: true, signedIn: true, handle: 'alice', defaultRelay: 'https://relay.test' },
+    conversations: init.conversations ?? [],
+    messages: new Map(Object.entries(init.messages ?? {}).map(([k, v]) => [Number(k), v])),
+    override: {},
+    emit: (e) => listeners.forEach((l) => l(e)),
+    called: (name) => fake.calls.filter((c) => c.name === name).map((c) => c.args),
+    uninstall: () => {
+      delete (globalThis as G).go;
+      delete (globalThis as G).runtime;
+    },
+  };
+  const defaults: Record<string, (...a: never[]) => unknown> = {
+    Status: () => fake.status,
+    Unlock: () => ({ ...fake.status, signedIn: true }),
+    CheckHandle: (s: string) =>
+      /^[a-z0-9_]{3,}$/.test(s.toLowerCase()) ? { handle: s.toLowerCase(), problem: '' } : { handle: '', problem: 'Use only letters a–z, digits and _.' },
+    Register: (h: string) => ({ hasProfile: true, signedIn: true, handle: h, defaultRelay: '' }),
+    CancelRegister: () => undefined,
+    Conversations: () => fake.conversations,
+    StartConversation: (h: string) => {
+      const c = conv({ id: nextId++, handle: h });
+      fake.conversations = [c, ...fake.conversations];
+      return c;
+    },
+    Messages: (c: number, _before: number, limit: number) => (fake.messages.get(c) ?? []).slice(-limit),
+    Send: (c: number, text: string, replyTo: number) => {
+      const m = msg({ id: nextId++, outgoing: true, status: 'pending', body: text, replyTo });
+      fake.messages.set(c, [...(fake.messages.get(c) ?? []), m]);
+      return m;
+    },
+    MarkRead: (c: number) => {
+      fake.messages.set(c, (fake.messages.get(c) ?? []).map((m) => (m.outgoing ? m : ({ ...m, status: 'read' } as Message))));
+    },
+    React: () => undefined,
+    Edit: () => undefined,
+    DeleteForEveryone: () => undefined,
+    SetTyping: () => undefined,
+    SetTimer: () => undefined,
+    Accept: (c: number) => {
+      fake.conversations = fake.conversations.map((x) => (x.id === c ? { ...x, state: 'accepted' } : x)) as Conversation[];
+    },
+    Block: () => undefined,
+    DeleteConversation: () => undefined,
+    Search: () => [],
+    Contact: () => ({ handle: 'bob', verification: 'unverified', safetyNumber: '12345 '.repeat(12).trim(), qr: 'c290dG8=' }),
+    Verify: () => undefined,
+    MarkVerified: () => undefined,
+    Preferences: () => ({ readReceipts: true, typingIndicators: true, notificationContent: 'full' }),
+    SetPreferences: (p: unknown) => p,
+  };
+  const Chats: Record<string, (...a: unknown[]) => Promise<unknown>> = {};
+  for (const name of Object.keys(defaults)) {
+    Chats[name] = async (...args: unknown[]) => {
+      fake.calls.push({ name, args });
+      const f = fake.override[name] ?? (defaults[name] as (...a: unknown[]) => unknown);
+      return f(...args);
+    };
+  }
+  (globalThis as G).go = {
+    app: {
+      Chats,
+      Info: {
+        About: async () => ({ version: '9.9.9-test', commit: 'deadbee', goVersion: 'go1.26.8', platform: 'linux/amd64', profile: 'default', dataDir: '/tmp/sotto' }),
+        UIReady: async () => {
+          fake.calls.push({ name: 'UIReady', args: [] });
+        },
+      },
+    },
+  };
+  (globalThis as G).runtime = {
+    EventsOnMultiple: (name: string, cb: (e: SottoEvent) => void) => {
+      if (name !== 'sotto:event') return () => {};
+      listeners.push(cb);
+      return () => listeners.splice(listeners.indexOf(cb), 1);
+    },
+    BrowserOpenURL: () => undefined,
+  };
+  return fake;
+}
