@@ -234,25 +234,27 @@ func say(err error, message string) error { return &UserError{Message: message, 
 // userError turns an engine error into words for a person: what happened and
 // what to do, never blaming them, never leaking internals.
 func userError(err error) error {
-	switch {
-	case errors.Is(err, messenger.ErrNoProfile):
-		return say(err, "This profile has no account yet: create one first (sotto init, or open the app).")
-	case errors.Is(err, store.ErrPassphraseRequired):
-		return say(err, "No keyring is available on this computer: choose a passphrase to protect your messages.")
-	case errors.Is(err, store.ErrWrongPassphrase):
-		return say(err, "That passphrase does not unlock this profile. Try again.")
-	case errors.Is(err, messenger.ErrUnknownHandle):
-		return say(err, "No one has that handle. Check the spelling with them.")
-	case errors.Is(err, messenger.ErrSelf):
-		return say(err, "That is your own handle.")
-	case errors.Is(err, messenger.ErrKeyChanged):
-		return say(err, "The safety number changed. Verify it again to keep talking.")
-	case errors.Is(err, messenger.ErrBlocked):
-		return say(err, "You blocked this contact. Unblock them to write.")
-	case errors.Is(err, messenger.ErrSafetyMismatch):
-		return say(err, "Those numbers do not match. Compare them again, digit by digit.")
+	for _, w := range userMessages {
+		if errors.Is(err, w.err) {
+			return say(err, w.message)
+		}
 	}
 	return err
+}
+
+var userMessages = []struct {
+	err     error
+	message string
+}{
+	{messenger.ErrNoProfile, "This profile has no account yet: create one first (sotto init, or open the app)."},
+	{store.ErrPassphraseRequired, "No keyring is available on this computer: choose a passphrase to protect your messages."},
+	{store.ErrWrongPassphrase, "That passphrase does not unlock this profile. Try again."},
+	{messenger.ErrUnknownHandle, "No one has that handle. Check the spelling with them."},
+	{messenger.ErrSelf, "That is your own handle."},
+	{messenger.ErrKeyChanged, "The safety number changed. Verify it again to keep talking."},
+	{messenger.ErrBlocked, "You blocked this contact. Unblock them to write."},
+	{messenger.ErrSafetyMismatch, "Those numbers do not match. Compare them again, digit by digit."},
+	{messenger.ErrTooLarge, "Files up to 100 MB can be sent."},
 }
 
 // ConversationView is one row of the conversation list.
@@ -413,15 +415,7 @@ func (c *Chats) Send(conv int64, text string, replyTo int64) (MessageView, error
 		return MessageView{}, err
 	}
 	ctx := context.Background()
-	cv, err := m.Store().Conversation(ctx, store.ConversationID(conv))
-	if err != nil {
-		return MessageView{}, err
-	}
-	contact, err := m.Store().Contact(ctx, cv.Contact)
-	if err != nil {
-		return MessageView{}, err
-	}
-	h, err := handle.Parse(contact.Handle)
+	_, h, err := conversationHandle(ctx, m, conv)
 	if err != nil {
 		return MessageView{}, err
 	}
@@ -696,15 +690,7 @@ func (c *Chats) SendFile(conv int64, path, caption string) (MessageView, error) 
 		return MessageView{}, err
 	}
 	ctx := context.Background()
-	cv, err := m.Store().Conversation(ctx, store.ConversationID(conv))
-	if err != nil {
-		return MessageView{}, err
-	}
-	contact, err := m.Store().Contact(ctx, cv.Contact)
-	if err != nil {
-		return MessageView{}, err
-	}
-	h, err := handle.Parse(contact.Handle)
+	cv, h, err := conversationHandle(ctx, m, conv)
 	if err != nil {
 		return MessageView{}, err
 	}
@@ -786,4 +772,18 @@ func (c *Chats) SaveAttachment(id int64, path string) error {
 		return fmt.Errorf("save attachment: %w", err)
 	}
 	return f.Close()
+}
+
+// conversationHandle returns a conversation and its contact's handle.
+func conversationHandle(ctx context.Context, m *messenger.Messenger, conv int64) (store.Conversation, handle.Handle, error) {
+	cv, err := m.Store().Conversation(ctx, store.ConversationID(conv))
+	if err != nil {
+		return store.Conversation{}, handle.Handle{}, err
+	}
+	contact, err := m.Store().Contact(ctx, cv.Contact)
+	if err != nil {
+		return store.Conversation{}, handle.Handle{}, err
+	}
+	h, err := handle.Parse(contact.Handle)
+	return cv, h, err
 }

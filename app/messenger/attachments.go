@@ -80,18 +80,7 @@ func (m *Messenger) SendFile(ctx context.Context, h handle.Handle, name, mime st
 	if size > content.MaxAttachmentSize {
 		return store.Message{}, ErrTooLarge
 	}
-	c, err := m.sendable(ctx, h)
-	if err != nil {
-		return store.Message{}, err
-	}
-	if err := m.SetState(ctx, c.ID, StateAccepted); err != nil {
-		return store.Message{}, err
-	}
-	conv, err := m.st.EnsureConversation(ctx, c.ID)
-	if err != nil {
-		return store.Message{}, fmt.Errorf("conversation: %w", err)
-	}
-	msg, err := m.newContent(content.KindAttachment)
+	c, conv, msg, err := m.startMessage(ctx, h, content.KindAttachment)
 	if err != nil {
 		return store.Message{}, err
 	}

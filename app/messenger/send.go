@@ -217,23 +217,34 @@ func (m *Messenger) sendable(ctx context.Context, h handle.Handle) (store.Contac
 	return c, nil
 }
 
+// startMessage opens the conversation with h for a new message of kind:
+// the contact may receive (not blocked, no unverified key change), writing
+// to them accepts their conversation, and the content gets a fresh id.
+func (m *Messenger) startMessage(ctx context.Context, h handle.Handle, kind content.Kind) (store.Contact, store.Conversation, *content.Message, error) {
+	c, err := m.sendable(ctx, h)
+	if err != nil {
+		return store.Contact{}, store.Conversation{}, nil, err
+	}
+	if err := m.SetState(ctx, c.ID, StateAccepted); err != nil {
+		return store.Contact{}, store.Conversation{}, nil, err
+	}
+	conv, err := m.st.EnsureConversation(ctx, c.ID)
+	if err != nil {
+		return store.Contact{}, store.Conversation{}, nil, fmt.Errorf("conversation: %w", err)
+	}
+	msg, err := m.newContent(kind)
+	if err != nil {
+		return store.Contact{}, store.Conversation{}, nil, err
+	}
+	return c, conv, msg, nil
+}
+
 // SendText sends text to h (replying to replyTo when it is not 0) and returns
 // the stored message. Writing to someone accepts their conversation. The
 // message is stored first as pending; if the relay cannot be reached it stays
 // pending and the error says why.
 func (m *Messenger) SendText(ctx context.Context, h handle.Handle, text string, replyTo store.MessageID) (store.Message, error) {
-	c, err := m.sendable(ctx, h)
-	if err != nil {
-		return store.Message{}, err
-	}
-	if err := m.SetState(ctx, c.ID, StateAccepted); err != nil {
-		return store.Message{}, err
-	}
-	conv, err := m.st.EnsureConversation(ctx, c.ID)
-	if err != nil {
-		return store.Message{}, fmt.Errorf("conversation: %w", err)
-	}
-	msg, err := m.newContent(content.KindText)
+	c, conv, msg, err := m.startMessage(ctx, h, content.KindText)
 	if err != nil {
 		return store.Message{}, err
 	}
