@@ -55,12 +55,14 @@ describe('Sotto UI in Chromium', () => {
     rmSync(profileDir, { recursive: true, force: true });
   });
 
-  it('shows the shell with its empty state', async () => {
-    await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
-    await page.getByText('No conversations yet').waitFor();
-    await page.getByRole('main', { name: 'Conversation' }).waitFor();
+  it('starts a fresh profile at onboarding, in the shell\'s two columns', async () => {
+    await page.getByRole('heading', { name: 'Welcome to Sotto' }).waitFor();
+    await page.getByRole('complementary', { name: 'About Sotto' }).waitFor();
+    await page.getByRole('main', { name: 'Set up Sotto' }).waitFor();
+    const width = await page.getByRole('complementary', { name: 'About Sotto' }).evaluate((el) => el.getBoundingClientRect().width);
+    expect(width).toBe(300);
     await page.screenshot({ path: join(artifacts, 'ui-chromium.png') });
-    await expectNoSeriousA11yViolations(page, 'the shell');
+    await expectNoSeriousA11yViolations(page, 'onboarding');
   });
 
   it('shows the backend version in Settings → About (a Go round trip)', async () => {
@@ -88,8 +90,9 @@ describe('Sotto UI in Chromium', () => {
   });
 
   it('shows keyboard focus', async () => {
-    await page.getByRole('searchbox', { name: 'Search conversations' }).focus();
+    await page.getByRole('button', { name: 'Get started' }).focus();
     await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Settings');
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
     expect(outline).not.toBe('none');
   });

@@ -1,0 +1,212 @@
+// Two real Sotto clients through a real relay, driven from Debian's Chromium.
+// Started by e2e/messaging_ui_test.go (TestMessagingUIInChromium), which sets:
+//   SOTTO_ALICE_URL, SOTTO_BOB_URL  each app's dev server (UI + live bindings)
+//   SOTTO_ARTIFACTS                 where screenshots go
+// Without those (e.g. when TestUIInChromium runs the other e2e file) the suite
+// is skipped; the Go test fails if it was skipped there.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const aliceURL = process.env.SOTTO_ALICE_URL;
+const bobURL = process.env.SOTTO_BOB_URL;
+const artifacts = process.env.SOTTO_ARTIFACTS ?? tmpdir();
+const PASSPHRASE = 'correct horse battery staple';
+
+let browser: Browser;
+let alice: Page;
+let bob: Page;
+
+async function expectNoSeriousA11yViolations(p: Page, what: string) {
+  const results = await new AxeBuilder({ page: p }).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const summary = bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(summary, `axe on ${what}`).toEqual([]);
+}
+
+const shot = (p: Page, name: string) => p.screenshot({ path: join(artifacts, `messaging-${name}.png`) });
+
+/** Onboards one client: welcome → handle → (passphrase, as there is no keyring) → done. */
+async function onboard(p: Page, handle: string, screenshots: boolean) {
+  await p.getByRole('heading', { name: 'Welcome to Sotto' }).waitFor();
+  if (screenshots) {
+    await shot(p, 'onboarding-welcome');
+    await expectNoSeriousA11yViolations(p, 'onboarding: welcome');
+  }
+  await p.getByRole('button', { name: 'Get started' }).click();
+  await p.getByLabel('Handle').fill(handle);
+  await p.getByText(`You will be @${handle}.`).waitFor();
+  if (screenshots) await expectNoSeriousA11yViolations(p, 'onboarding: handle');
+  await p.getByRole('button', { name: 'Create account' }).click();
+
+  const done = p.getByRole('heading', { name: `You are @${handle}` });
+  const passphrase = p.getByLabel('Passphrase', { exact: true });
+  await done.or(passphrase).waitFor({ timeout: 45_000 });
+  if (await passphrase.isVisible()) {
+    expect(await p.getByRole('alert').textContent()).toMatch(/choose a passphrase/);
+    if (screenshots) {
+      await shot(p, 'onboarding-passphrase');
+      await expectNoSeriousA11yViolations(p, 'onboarding: passphrase');
+    }
+    await passphrase.fill(PASSPHRASE);
+    await p.getByLabel('The same passphrase again').fill(PASSPHRASE);
+    await p.getByRole('button', { name: 'Create account' }).click();
+  }
+  await done.waitFor({ timeout: 45_000 });
+  if (screenshots) {
+    await shot(p, 'onboarding-done');
+    await expectNoSeriousA11yViolations(p, 'onboarding: done');
+  }
+  await p.getByRole('button', { name: 'Start messaging' }).click();
+  await p.getByText('No conversations yet').waitFor();
+}
+
+/** The delivery state Alice's message with this text shows (its tick's text alternative). */
+async function tickOf(p: Page, text: string): Promise<string | null> {
+  const m = p.locator('article.message', { hasText: text }).last();
+  return m.getAttribute('data-status');
+}
+
+async function waitForTick(p: Page, text: string, want: string[], timeout = 30_000) {
+  const deadline = Date.now() + timeout;
+  let last: string | null = null;
+  while (Date.now() < deadline) {
+    last = await tickOf(p, text);
+    if (last && want.includes(last)) return last;
+    await p.waitForTimeout(200);
+  }
+  throw new Error(`message "${text}" stayed ${last}, wanted ${want.join(' or ')}`);
+}
+
+describe.skipIf(!aliceURL || !bobURL)('two clients messaging through a relay', () => {
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    const open = async (url: string) => {
+      const ctx = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+      const p = await ctx.newPage();
+      p.on('pageerror', (err) => {
+        throw err;
+      });
+      await p.goto(url);
+      return p;
+    };
+    alice = await open(aliceURL!);
+    bob = await open(bobURL!);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('Alice and Bob onboard', async () => {
+    await onboard(alice, 'alice', true);
+    await onboard(bob, 'bob', false);
+    await shot(alice, 'empty');
+    await expectNoSeriousA11yViolations(alice, 'main screen, no conversations');
+  });
+
+  it('Alice finds @bob and writes; the relay acknowledges', async () => {
+    await alice.getByRole('button', { name: 'New conversation' }).click();
+    const dialog = alice.getByRole('dialog', { name: 'New conversation' });
+    await dialog.getByLabel('Their handle').fill('bob');
+    await expectNoSeriousA11yViolations(alice, 'new conversation dialog');
+    await dialog.getByRole('button', { name: 'Start' }).click();
+    const pane = alice.getByRole('main', { name: 'Conversation with @bob' });
+    await pane.waitFor();
+    const box = pane.getByRole('textbox', { name: 'Message @bob' });
+    await box.fill('Hi Bob, the blue door is open');
+    await box.press('Enter');
+    await pane.getByText('Hi Bob, the blue door is open').waitFor();
+    expect(await waitForTick(alice, 'the blue door', ['sent', 'delivered'])).toMatch(/sent|delivered/);
+    // The tick has a text alternative, not just a picture.
+    const tick = alice.locator('article.message', { hasText: 'the blue door' }).getByRole('img');
+    expect(await tick.getAttribute('aria-label')).toMatch(/^(Sent|Delivered)$/);
+    await shot(alice, 'alice-sent');
+    await expectNoSeriousA11yViolations(alice, 'conversation with a sent message');
+  });
+
+  it('Bob sees the request, accepts it and replies', async () => {
+    const requests = bob.getByRole('button', { name: /Requests/ });
+    await requests.waitFor({ timeout: 30_000 });
+    await requests.click();
+    await bob.getByRole('button', { name: /@alice/ }).click();
+    const pane = bob.getByRole('main', { name: 'Conversation with @alice' });
+    const banner = pane.getByRole('region', { name: 'Message request' });
+    await banner.waitFor();
+    await pane.getByText('Hi Bob, the blue door is open').waitFor();
+    await shot(bob, 'bob-request');
+    await expectNoSeriousA11yViolations(bob, 'message request');
+    // Not accepted yet: Alice must not see "read".
+    expect(await tickOf(alice, 'the blue door')).not.toBe('read');
+
+    await banner.getByRole('button', { name: 'Accept' }).click();
+    await banner.waitFor({ state: 'detached' });
+    const box = pane.getByRole('textbox', { name: 'Message @alice' });
+    await box.fill('Hi Alice! Reading you loud and clear.');
+    await box.press('Enter');
+    await alice.getByRole('log').getByText('Hi Alice! Reading you loud and clear.').waitFor({ timeout: 30_000 });
+    // Alice was told through the live region too.
+    await expect.poll(() => alice.getByTestId('announcer').textContent(), { timeout: 10_000 }).toMatch(/@bob/);
+  });
+
+  it("the ticks on Alice's message move from sent to read", async () => {
+    const pane = alice.getByRole('main', { name: 'Conversation with @bob' });
+    const box = pane.getByRole('textbox', { name: 'Message @bob' });
+    await box.fill('Did the second one arrive?');
+    await box.press('Enter');
+    const seen = new Set<string>();
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const s = await tickOf(alice, 'Did the second one arrive?');
+      if (s) seen.add(s);
+      if (s === 'read') break;
+      await alice.waitForTimeout(100);
+    }
+    expect([...seen]).toContain('read');
+    const tick = alice.locator('article.message', { hasText: 'Did the second one arrive?' }).getByRole('img');
+    expect(await tick.getAttribute('aria-label')).toBe('Read');
+    await bob.getByRole('log').getByText('Did the second one arrive?').waitFor();
+    await shot(alice, 'alice-read');
+    await shot(bob, 'bob-conversation');
+    await expectNoSeriousA11yViolations(bob, 'accepted conversation');
+  });
+
+  it('search finds an old message and jumps to it', async () => {
+    await alice.getByRole('textbox', { name: 'Message @bob' }).click();
+    await alice.keyboard.press('Control+f');
+    const dialog = alice.getByRole('dialog', { name: 'Search all conversations' });
+    await dialog.waitFor();
+    await dialog.getByRole('searchbox', { name: 'Search messages' }).fill('blue door');
+    const hit = dialog.getByRole('button', { name: /the blue door is open/ });
+    await hit.waitFor({ timeout: 10_000 });
+    await dialog.getByText('1 message found.').waitFor();
+    await shot(alice, 'search');
+    await expectNoSeriousA11yViolations(alice, 'search');
+    await hit.click();
+    await dialog.waitFor({ state: 'detached' });
+    await expect
+      .poll(() => alice.evaluate(() => document.activeElement?.textContent ?? ''), { timeout: 5_000 })
+      .toMatch(/the blue door is open/);
+  });
+
+  it('the contact panel shows the 60-digit safety number and a QR code', async () => {
+    await alice.getByRole('button', { name: 'Conversation menu' }).click();
+    await alice.getByRole('menuitem', { name: 'Contact and safety number' }).click();
+    const panel = alice.getByRole('dialog', { name: '@bob' });
+    const number = panel.getByTestId('safety-number');
+    await number.waitFor();
+    expect((await number.textContent())?.replace(/\D/g, '')).toHaveLength(60);
+    expect(await number.locator('span').count()).toBe(12);
+    await panel.getByRole('img', { name: /QR code/ }).waitFor();
+    await shot(alice, 'contact-panel');
+    await expectNoSeriousA11yViolations(alice, 'contact panel');
+    await alice.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+  });
+});
