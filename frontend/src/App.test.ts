@@ -287,3 +287,90 @@ describe('keyboard', () => {
     expect(await within(pane).findByText('the blue door')).toBeTruthy();
   });
 });
+
+describe('more keys and states', () => {
+  it('Ctrl+K switches by handle; Ctrl+/ lists the shortcuts; Ctrl+Shift+E reaches the reactions', async () => {
+    fake = installFake({
+      conversations: [conv({ id: 1, handle: 'bob' }), conv({ id: 2, handle: 'carol' })],
+      messages: { 2: [msg({ id: 20, body: 'hello from carol' })] },
+    });
+    render(App);
+    await screen.findByRole('button', { name: /@bob/ });
+    await fireEvent.keyDown(window, { key: 'k', ctrlKey: true });
+    const switcher = await screen.findByRole('dialog', { name: 'Go to conversation' });
+    const input = within(switcher).getByRole('combobox', { name: 'Handle' });
+    await fireEvent.input(input, { target: { value: 'car' } });
+    expect(within(switcher).getAllByRole('option').map((o) => o.textContent?.trim())).toEqual(['@carol']);
+    await fireEvent.keyDown(input, { key: 'Enter' });
+    const pane = await screen.findByRole('main', { name: 'Conversation with @carol' });
+    await within(pane).findByText('hello from carol');
+
+    await fireEvent.keyDown(window, { key: 'E', ctrlKey: true, shiftKey: true });
+    expect(document.activeElement?.getAttribute('aria-label')).toBe('React 👍');
+    await fireEvent.click(document.activeElement!);
+    await waitFor(() => expect(fake!.called('React')).toEqual([[20, '👍']]));
+
+    await fireEvent.keyDown(window, { key: '/', ctrlKey: true });
+    const help = await screen.findByRole('dialog', { name: 'Keyboard shortcuts' });
+    expect(help.textContent).toMatch(/Ctrl\+Shift\+R/);
+  });
+
+  it('moves between messages with ↑/↓ and keeps one of them in the tab order', async () => {
+    fake = installFake({
+      conversations: [conv({ id: 1, handle: 'bob' })],
+      messages: { 1: [msg({ id: 1, body: 'one' }), msg({ id: 2, body: 'two' }), msg({ id: 3, body: 'three' })] },
+    });
+    render(App);
+    const pane = await openConversation('bob');
+    await within(pane).findByText('three');
+    const articles = () => Array.from(pane.querySelectorAll<HTMLElement>('article.message'));
+    expect(articles().map((a) => a.tabIndex)).toEqual([-1, -1, 0]);
+    articles()[2].focus();
+    await fireEvent.keyDown(articles()[2], { key: 'ArrowUp' });
+    expect(document.activeElement).toBe(articles()[1]);
+    await waitFor(() => expect(articles().map((a) => a.tabIndex)).toEqual([-1, 0, -1]));
+  });
+
+  it('shows who is typing, hides the composer for a request, and opens the menu from the keyboard', async () => {
+    fake = installFake({ conversations: [conv({ id: 1, handle: 'bob' }), conv({ id: 2, handle: 'eve', state: 'request' })] });
+    render(App);
+    const pane = await openConversation('bob');
+    fake.emit({ kind: 'typing', conversation: 1, typing: true });
+    expect(await within(pane).findByText('@bob is typing…')).toBeTruthy();
+    fake.emit({ kind: 'typing', conversation: 1, typing: false });
+    await waitFor(() => expect(within(pane).queryByText('@bob is typing…')).toBeNull());
+
+    const menuButton = within(pane).getByRole('button', { name: 'Conversation menu' });
+    await fireEvent.keyDown(menuButton, { key: 'F10', shiftKey: true });
+    const menu = await screen.findByRole('menu', { name: 'Conversation menu' });
+    const items = within(menu).getAllByRole('menuitem');
+    await waitFor(() => expect(document.activeElement).toBe(items[0]));
+    await fireEvent.keyDown(menu, { key: 'ArrowDown' });
+    expect(document.activeElement).toBe(items[1]);
+    await fireEvent.keyDown(menu, { key: 'Escape' });
+    await waitFor(() => expect(screen.queryByRole('menu')).toBeNull());
+    expect(document.activeElement).toBe(menuButton);
+
+    await fireEvent.click(screen.getByRole('button', { name: /Requests/ }));
+    const req = await openConversation('eve');
+    expect(within(req).queryByRole('textbox')).toBeNull();
+    expect(within(req).getByText('Accept the request to reply.')).toBeTruthy();
+  });
+
+  it('keeps Tab inside a dialog and gives focus back when it closes', async () => {
+    fake = installFake();
+    render(App);
+    const opener = await screen.findByRole('button', { name: 'New conversation' });
+    opener.focus();
+    await fireEvent.click(opener);
+    const dialog = await screen.findByRole('dialog', { name: 'New conversation' });
+    const focusables = Array.from(dialog.querySelectorAll<HTMLElement>('button:not([disabled]), input'));
+    const last = focusables[focusables.length - 1];
+    last.focus();
+    await fireEvent.keyDown(last, { key: 'Tab' });
+    expect(document.activeElement).toBe(focusables[0]);
+    await fireEvent.keyDown(dialog, { key: 'Escape' });
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(document.activeElement).toBe(opener);
+  });
+});

@@ -36,6 +36,8 @@ describe('messaging shortcuts', () => {
     expect(shellAction(key('F', { ctrlKey: true, shiftKey: true }), false)).toBe('search-chat');
     expect(shellAction(key('k', { ctrlKey: true }), false)).toBe('quick-switcher');
     expect(shellAction(key('R', { ctrlKey: true, shiftKey: true }), false)).toBe('reply');
+    expect(shellAction(key('E', { ctrlKey: true, shiftKey: true }), false)).toBe('react');
+    expect(shellAction(key('/', { ctrlKey: true }), false)).toBe('show-shortcuts');
     expect(shellAction(key('n', { metaKey: true }), true)).toBe('new-conversation');
     expect(shellAction(key('n', { ctrlKey: true }), true)).toBeNull();
     expect(shellAction(key('n'), false)).toBeNull();

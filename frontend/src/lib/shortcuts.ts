@@ -11,6 +11,8 @@ export type ShellAction =
   | 'previous-chat'
   | 'next-chat'
   | 'reply'
+  | 'react'
+  | 'show-shortcuts'
   | null;
 
 interface KeyLike {
@@ -43,6 +45,8 @@ export function shellAction(e: KeyLike, isMac: boolean): ShellAction {
           return 'search-all';
         case 'k':
           return 'quick-switcher';
+        case '/':
+          return 'show-shortcuts';
       }
     } else {
       switch (key) {
@@ -50,6 +54,8 @@ export function shellAction(e: KeyLike, isMac: boolean): ShellAction {
           return 'search-chat';
         case 'r':
           return 'reply';
+        case 'e':
+          return 'react';
       }
     }
   }
@@ -86,3 +92,21 @@ export function neighbour(ids: number[], current: number | null, step: 1 | -1): 
 export function isMacPlatform(platform: string = navigator.platform): boolean {
   return /^Mac/i.test(platform);
 }
+
+/** What Ctrl+/ lists; "Ctrl" reads "Cmd" on macOS. */
+export const SHORTCUTS: [keys: string, what: string][] = [
+  ['Ctrl+N', 'New conversation'],
+  ['Ctrl+K', 'Go to a conversation'],
+  ['Ctrl+F', 'Search all conversations'],
+  ['Ctrl+Shift+F', 'Search this conversation'],
+  ['Alt+↑ / Alt+↓', 'Previous / next conversation'],
+  ['Enter', 'Send'],
+  ['Shift+Enter', 'New line'],
+  ['↑ (empty composer)', 'Edit your last message'],
+  ['↑ / ↓ (in messages)', 'Move between messages'],
+  ['Ctrl+Shift+R', 'Reply to the focused message'],
+  ['Ctrl+Shift+E', 'React to the focused message'],
+  ['Esc', 'Close a panel, cancel a reply or an edit'],
+  ['Ctrl+,', 'Settings'],
+  ['Ctrl+/', 'This list'],
+];
