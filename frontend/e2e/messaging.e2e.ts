@@ -172,6 +172,8 @@ describe.skipIf(!aliceURL || !bobURL)('two clients messaging through a relay', (
     const tick = alice.locator('article.message', { hasText: 'Did the second one arrive?' }).getByRole('img');
     expect(await tick.getAttribute('aria-label')).toBe('Read');
     await bob.getByRole('log').getByText('Did the second one arrive?').waitFor();
+    // The first message, read while it was a request, turns read once Bob accepted.
+    expect(await waitForTick(alice, 'the blue door', ['read'])).toBe('read');
     await shot(alice, 'alice-read');
     await shot(bob, 'bob-conversation');
     await expectNoSeriousA11yViolations(bob, 'accepted conversation');

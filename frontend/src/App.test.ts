@@ -171,6 +171,7 @@ describe('conversation', () => {
   it('puts requests under Requests with Accept / Block / Delete', async () => {
     fake = installFake({
       conversations: [conv({ id: 1, handle: 'carol' }), conv({ id: 2, handle: 'mallory', state: 'request', unread: 1, lastMessage: 'hey' })],
+      messages: { 2: [msg({ id: 5, body: 'hey' })] },
     });
     render(App);
     await screen.findByRole('button', { name: /@carol/ });
@@ -181,8 +182,12 @@ describe('conversation', () => {
     expect(banner.textContent).toMatch(/@mallory wants to message you/);
     expect(within(banner).getByRole('button', { name: 'Block' })).toBeTruthy();
     expect(within(banner).getByRole('button', { name: 'Delete' })).toBeTruthy();
-    await fireEvent.click(within(banner).getByRole('button', { name: 'Accept' }));
+    const acceptButton = within(banner).getByRole('button', { name: 'Accept' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fake.called('MarkRead')).toEqual([]);
+    await fireEvent.click(acceptButton);
     await waitFor(() => expect(fake!.called('Accept')).toEqual([[2]]));
+    await waitFor(() => expect(fake!.called('MarkRead')).toEqual([[2]]));
     await waitFor(() => expect(within(pane).queryByRole('region', { name: 'Message request' })).toBeNull());
   });
 

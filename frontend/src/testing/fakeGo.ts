@@ -46,6 +46,9 @@ type G = { go?: unknown; runtime?: unknown };
 
 export function installFake(init: Partial<Pick<Fake, 'status' | 'conversations'>> & { messages?: Record<number, Message[]> } = {}): Fake {
   const listeners: ((e: SottoEvent) => void)[] = [];
+  // jsdom's window has focus only while an element has; Sotto's window is focused.
+  const realHasFocus = document.hasFocus;
+  document.hasFocus = () => true;
   let nextId = 1000;
   const fake: Fake = {
     calls: [],
@@ -56,6 +59,7 @@ export function installFake(init: Partial<Pick<Fake, 'status' | 'conversations'>
     emit: (e) => listeners.forEach((l) => l(e)),
     called: (name) => fake.calls.filter((c) => c.name === name).map((c) => c.args),
     uninstall: () => {
+      document.hasFocus = realHasFocus;
       delete (globalThis as G).go;
       delete (globalThis as G).runtime;
     },
