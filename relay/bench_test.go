@@ -157,6 +157,7 @@ func benchThroughput(b *testing.B, backend relaytest.Backend) {
 	el := time.Since(start)
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/el.Seconds(), "envelopes/s")
+
 }
 
 func BenchmarkRelayThroughputSQLite(b *testing.B) {

@@ -33,7 +33,9 @@ type Store struct {
 	w, r   *sql.DB
 	writer *groupcommit.Writer[op, uint64]
 
-	stSeq, stIns, stAck *sql.Stmt
+	// seqs caches devices' last_seq; only the writer goroutine (commit)
+	// touches it.
+	seqs map[api.Addr]uint64
 
 	mu   sync.Mutex
 	subs map[int]func(api.Addr, *store.Envelope)
@@ -71,15 +73,29 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		return nil, errors.New("sqlite: bad path")
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+		"?_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=cache_size(-65536)")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	s := &Store{w: w, subs: map[int]func(api.Addr, *store.Envelope){}}
+	// 64 KiB pages: a group commit writes its WAL one frame (page) per
+	// write(2); with 1 KiB envelopes, 4 KiB pages made that about a
+	// thousand syscalls per commit. The page size must be set before WAL
+	// mode (which fixes it), and applies to new databases only; modernc
+	// runs DSN pragmas in lexicographic order, so both are set here.
+	if _, err := w.ExecContext(ctx, `PRAGMA page_size = 65536`); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: page size: %w", err)
+	}
+	var mode string
+	if err := w.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode); err != nil || mode != "wal" {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: WAL mode not available (%q): %v", mode, err)
+	}
+	s := &Store{w: w, subs: map[int]func(api.Addr, *store.Envelope){}, seqs: map[api.Addr]uint64{}}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -92,19 +108,6 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	r.SetMaxOpenConns(o.Readers)
 	r.SetMaxIdleConns(o.Readers)
 	s.r = r
-	for _, p := range []struct {
-		st **sql.Stmt
-		q  string
-	}{
-		{&s.stSeq, `UPDATE devices SET last_seq = last_seq + 1 WHERE addr = ? RETURNING last_seq`},
-		{&s.stIns, `INSERT INTO envelopes(addr, seq, id, sender, sent_at, expires, body) VALUES (?, ?, ?, ?, ?, ?, ?)`},
-		{&s.stAck, `DELETE FROM envelopes WHERE addr = ? AND seq <= ?`},
-	} {
-		if *p.st, err = w.PrepareContext(ctx, p.q); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("sqlite: prepare: %w", err)
-		}
-	}
 	s.writer = groupcommit.New(s.commit, o.Window, o.MaxBatch)
 	return s, nil
 }
@@ -458,44 +461,130 @@ func (s *Store) Ack(ctx context.Context, addr api.Addr, upTo uint64) error {
 	return err
 }
 
+// Rows per multi-row statement: 7 parameters each stays far below
+// SQLite's limit of 32,766 variables.
+const rowsPerStmt = 256
+
+// commit runs one batch in one transaction with a few multi-row
+// statements, whatever the batch size: the writer assigns sequence numbers
+// itself (it is the only writer of last_seq, and seqs caches the values it
+// has read or written), inserts the envelopes, stores each device's new
+// last_seq and applies the acks.
 func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 	ctx := context.Background()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
-	seq, ins, ack := tx.Stmt(s.stSeq), tx.Stmt(s.stIns), tx.Stmt(s.stAck)
+	ok := false
+	defer func() {
+		if !ok {
+			tx.Rollback()
+			// Sequence numbers handed out in this batch were not stored.
+			s.seqs = map[api.Addr]uint64{}
+		}
+	}()
+	// 1. Current last_seq of the batch's devices not yet cached.
+	var missing []any
+	seen := map[api.Addr]bool{}
 	for _, r := range batch {
-		switch r.In.kind {
-		case opEnqueue:
-			e := &r.In.env
+		if r.In.kind != opEnqueue {
+			continue
+		}
+		a := r.In.env.To
+		if _, ok := s.seqs[a]; !ok && !seen[a] {
+			seen[a] = true
+			missing = append(missing, a[:])
+		}
+	}
+	for i := 0; i < len(missing); i += rowsPerStmt {
+		chunk := missing[i:min(i+rowsPerStmt, len(missing))]
+		rows, err := tx.QueryContext(ctx, `SELECT addr, last_seq FROM devices WHERE addr IN (?`+strings.Repeat(",?", len(chunk)-1)+`)`, chunk...)
+		if err != nil {
+			return fmt.Errorf("sqlite: read sequences: %w", err)
+		}
+		for rows.Next() {
+			var b []byte
 			var n int64
-			if err := seq.QueryRowContext(ctx, e.To[:]).Scan(&n); err != nil {
-				if errors.Is(err, sql.ErrNoRows) {
-					r.Err = store.ErrNotFound
-				} else {
-					r.Err = fmt.Errorf("sqlite: enqueue: %w", err)
-				}
-				continue
+			if err := rows.Scan(&b, &n); err != nil {
+				rows.Close()
+				return fmt.Errorf("sqlite: read sequences: %w", err)
 			}
-			var sender any
-			if e.Sender != nil {
-				sender = e.Sender[:]
-			}
-			if _, err := ins.ExecContext(ctx, e.To[:], n, e.ID[:], sender, ms(e.SentAt), ms(e.Expires), e.Body); err != nil {
-				tx.Rollback()
-				return fmt.Errorf("sqlite: enqueue: %w", err)
-			}
-			r.Result = uint64(n)
-		case opAck:
-			if _, err := ack.ExecContext(ctx, r.In.addr[:], int64(r.In.upTo)); err != nil {
-				tx.Rollback()
-				return fmt.Errorf("sqlite: ack: %w", err)
-			}
+			var a api.Addr
+			copy(a[:], b)
+			s.seqs[a] = uint64(n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("sqlite: read sequences: %w", err)
+		}
+	}
+	// 2. Number the envelopes in arrival order and insert them.
+	var ins []any
+	touched := map[api.Addr]bool{}
+	for _, r := range batch {
+		if r.In.kind != opEnqueue {
+			continue
+		}
+		e := &r.In.env
+		last, known := s.seqs[e.To]
+		if !known {
+			r.Err = store.ErrNotFound
+			continue
+		}
+		last++
+		s.seqs[e.To] = last
+		touched[e.To] = true
+		r.Result = last
+		var sender any
+		if e.Sender != nil {
+			sender = e.Sender[:]
+		}
+		ins = append(ins, e.To[:], int64(last), e.ID[:], sender, ms(e.SentAt), ms(e.Expires), e.Body)
+	}
+	const cols = 7
+	for i := 0; i < len(ins); i += cols * rowsPerStmt {
+		chunk := ins[i:min(i+cols*rowsPerStmt, len(ins))]
+		q := `INSERT INTO envelopes(addr, seq, id, sender, sent_at, expires, body) VALUES (?,?,?,?,?,?,?)` +
+			strings.Repeat(",(?,?,?,?,?,?,?)", len(chunk)/cols-1)
+		if _, err := tx.ExecContext(ctx, q, chunk...); err != nil {
+			return fmt.Errorf("sqlite: enqueue: %w", err)
+		}
+	}
+	// 3. Each touched device's new last_seq.
+	var upd []any
+	for a := range touched {
+		upd = append(upd, a[:], int64(s.seqs[a]))
+	}
+	for i := 0; i < len(upd); i += 2 * rowsPerStmt {
+		chunk := upd[i:min(i+2*rowsPerStmt, len(upd))]
+		q := `UPDATE devices SET last_seq = v.column2 FROM (VALUES (?,?)` + strings.Repeat(",(?,?)", len(chunk)/2-1) +
+			`) AS v WHERE devices.addr = v.column1`
+		if _, err := tx.ExecContext(ctx, q, chunk...); err != nil {
+			return fmt.Errorf("sqlite: store sequences: %w", err)
+		}
+	}
+	// 4. Acks.
+	var acks []any
+	for _, r := range batch {
+		if r.In.kind == opAck {
+			acks = append(acks, r.In.addr[:], int64(r.In.upTo))
+		}
+	}
+	for i := 0; i < len(acks); i += 2 * rowsPerStmt {
+		chunk := acks[i:min(i+2*rowsPerStmt, len(acks))]
+		q := `DELETE FROM envelopes WHERE rowid IN (SELECT e.rowid FROM (VALUES (?,?)` + strings.Repeat(",(?,?)", len(chunk)/2-1) +
+			`) AS a JOIN envelopes e ON e.addr = a.column1 AND e.seq <= a.column2)`
+		if _, err := tx.ExecContext(ctx, q, chunk...); err != nil {
+			return fmt.Errorf("sqlite: ack: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	ok = true
+	if len(s.seqs) > maxSeqCache {
+		s.seqs = map[api.Addr]uint64{}
 	}
 	s.mu.Lock()
 	subs := make([]func(api.Addr, *store.Envelope), 0, len(s.subs))
@@ -516,6 +605,9 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 	}
 	return nil
 }
+
+// maxSeqCache bounds the writer's sequence cache (entries are ~40 bytes).
+const maxSeqCache = 1 << 20
 
 // Fetch implements store.Store.
 func (s *Store) Fetch(ctx context.Context, addr api.Addr, after uint64, limit int, now time.Time) ([]store.Envelope, error) {
@@ -652,11 +744,6 @@ func (s *Store) Subscribe(ctx context.Context, node string, wake func(api.Addr, 
 func (s *Store) Close() error {
 	if s.writer != nil {
 		s.writer.Close()
-	}
-	for _, st := range []*sql.Stmt{s.stSeq, s.stIns, s.stAck} {
-		if st != nil {
-			st.Close()
-		}
 	}
 	if s.r != nil {
 		s.r.Close()

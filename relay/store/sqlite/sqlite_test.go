@@ -48,6 +48,10 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	if err := s.w.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 		t.Fatalf("journal_mode %q", mode)
 	}
+	var page int
+	if err := s.w.QueryRow(`PRAGMA page_size`).Scan(&page); err != nil || page != 65536 {
+		t.Fatalf("page_size %d", page)
+	}
 	var sync int
 	if err := s.w.QueryRow(`PRAGMA synchronous`).Scan(&sync); err != nil || sync != 2 {
 		t.Fatalf("synchronous %d (want 2 = FULL)", sync)
