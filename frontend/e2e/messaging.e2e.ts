@@ -18,6 +18,7 @@ const PASSPHRASE = 'correct horse battery staple';
 let browser: Browser;
 let alice: Page;
 let bob: Page;
+let aliceSafetyNumber = '';
 
 async function expectNoSeriousA11yViolations(p: Page, what: string) {
   const results = await new AxeBuilder({ page: p }).analyze();
@@ -208,7 +209,60 @@ describe.skipIf(!aliceURL || !bobURL)('two clients messaging through a relay', (
     await panel.getByRole('img', { name: /QR code/ }).waitFor();
     await shot(alice, 'contact-panel');
     await expectNoSeriousA11yViolations(alice, 'contact panel');
+    aliceSafetyNumber = (await number.textContent()) ?? '';
     await alice.keyboard.press('Escape');
     await panel.waitFor({ state: 'detached' });
+  });
+
+  it("Bob verifies Alice by pasting the number she sent: both sides computed the same one", async () => {
+    const pane = bob.getByRole('main', { name: 'Conversation with @alice' });
+    await pane.getByRole('button', { name: 'Conversation menu' }).click();
+    await bob.getByRole('menuitem', { name: 'Contact and safety number' }).click();
+    const panel = bob.getByRole('dialog', { name: '@alice' });
+    await panel.getByLabel('Or paste the number they sent you').fill(aliceSafetyNumber);
+    await panel.getByRole('button', { name: 'Compare' }).click();
+    await panel.getByText('The numbers match. Verified.').waitFor();
+    await bob.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+    await pane.getByText('Verified', { exact: true }).waitFor();
+  });
+
+  it('replies, reactions and edits travel between the clients', async () => {
+    const alicePane = alice.getByRole('main', { name: 'Conversation with @bob' });
+    const bobPane = bob.getByRole('main', { name: 'Conversation with @alice' });
+
+    // Alice replies to Bob's message from the keyboard.
+    const bobsMessage = alicePane.locator('article.message', { hasText: 'Reading you loud and clear' });
+    await bobsMessage.focus();
+    await alice.keyboard.press('Control+Shift+R');
+    await alicePane.getByText('Replying to @bob').waitFor();
+    const box = alicePane.getByRole('textbox', { name: 'Message @bob' });
+    await expect.poll(() => box.evaluate((el) => el === document.activeElement)).toBe(true);
+    await alice.keyboard.type('Glad to hear it');
+    await alice.keyboard.press('Enter');
+    const reply = bobPane.locator('article.message', { hasText: 'Glad to hear it' });
+    await reply.waitFor({ timeout: 30_000 });
+    expect(await reply.locator('blockquote').textContent()).toMatch(/You.*Reading you loud and clear/);
+
+    // Bob reacts to it; Alice's screen reader hears who reacted.
+    await reply.hover();
+    await reply.getByRole('button', { name: 'React 👍' }).click();
+    await alicePane
+      .locator('article.message', { hasText: 'Glad to hear it' })
+      .getByText('@bob reacted 👍')
+      .waitFor({ timeout: 30_000 });
+
+    // Alice edits her last message with ↑ in the empty composer.
+    await box.focus();
+    await alice.keyboard.press('ArrowUp');
+    await alicePane.getByText('Editing').waitFor();
+    await box.fill('Glad to hear it, Bob');
+    await alice.keyboard.press('Enter');
+    const edited = bobPane.locator('article.message', { hasText: 'Glad to hear it, Bob' });
+    await edited.waitFor({ timeout: 30_000 });
+    await edited.getByText('edited').waitFor();
+    await shot(alice, 'reply-react-edit');
+    await shot(bob, 'bob-reply-react-edit');
+    await expectNoSeriousA11yViolations(bob, 'conversation with a reply, a reaction and an edit');
   });
 });

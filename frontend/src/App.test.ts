@@ -379,3 +379,25 @@ describe('more keys and states', () => {
     expect(document.activeElement).toBe(opener);
   });
 });
+
+describe('long histories', () => {
+  it('loads the newest page, keeps a window of messages in the DOM, and fetches older pages on request', async () => {
+    const start = Date.now() - 400 * 60_000;
+    const history = Array.from({ length: 260 }, (_, i) => msg({ id: i + 1, body: `line ${i + 1}`, sentAt: start + i * 60_000, status: 'read' }));
+    fake = installFake({ conversations: [conv({ id: 1, handle: 'bob' })], messages: { 1: history } });
+    render(App);
+    const pane = await openConversation('bob');
+    await within(pane).findByText('line 260');
+    const count = () => pane.querySelectorAll('article.message').length;
+    expect(count()).toBe(100);
+    expect(fake.called('Messages')[0]).toEqual([1, 0, 100]);
+    await fireEvent.click(within(pane).getByRole('button', { name: 'Show earlier messages' }));
+    await waitFor(() => expect(count()).toBe(200));
+    expect(fake.called('Messages').at(-1)).toEqual([1, 161, 100]);
+    await fireEvent.click(within(pane).getByRole('button', { name: 'Show earlier messages' }));
+    await waitFor(() => expect(count()).toBe(260));
+    expect(within(pane).getByText('line 1')).toBeTruthy();
+    // Older messages are not fetched twice.
+    expect(new Set(Array.from(pane.querySelectorAll('article.message'), (a) => a.getAttribute('data-message-id'))).size).toBe(260);
+  });
+});

@@ -77,7 +77,8 @@ export function installFake(init: Partial<Pick<Fake, 'status' | 'conversations'>
       fake.conversations = [c, ...fake.conversations];
       return c;
     },
-    Messages: (c: number, _before: number, limit: number) => (fake.messages.get(c) ?? []).slice(-limit),
+    Messages: (c: number, before: number, limit: number) =>
+      (fake.messages.get(c) ?? []).filter((m) => !before || m.id < before).slice(-limit),
     Send: (c: number, text: string, replyTo: number) => {
       const m = msg({ id: nextId++, outgoing: true, status: 'pending', body: text, replyTo });
       fake.messages.set(c, [...(fake.messages.get(c) ?? []), m]);
