@@ -681,3 +681,52 @@ func TestSenderCertificateAndMisc(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchFrames: a batch message's frames are handled one by one; a bad
+// frame inside gets its own error and the others still count.
+func TestBatchFrames(t *testing.T) {
+	e := start(t, relaytest.Backends()[0], nil)
+	bob := relaytest.NewDevice(t, "bob", 0).Register(t, e.url)
+	anon, _ := client.New(e.url, nil)
+	ws, err := anon.Dial(bg, client.DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	batch := api.AppendBatch(nil, [][]byte{
+		api.AppendSend(nil, 7777, api.Addr{1}, bob.Token, []byte("to nobody")),
+		{1, 99},
+		api.AppendSend(nil, 7778, bob.Addr, bob.Token, []byte("to bob")),
+	})
+	if err := ws.WriteRaw(batch); err != nil {
+		t.Fatal(err)
+	}
+	codes := map[api.Code]bool{}
+	for range 2 {
+		select {
+		case ae := <-ws.Errors():
+			codes[ae.Code] = true
+		case <-time.After(5 * time.Second):
+			t.Fatalf("errors so far: %v", codes)
+		}
+	}
+	if !codes[api.CodeNotFound] || !codes[api.CodeBadRequest] {
+		t.Fatalf("errors %v", codes)
+	}
+	waitFor(t, func() bool {
+		es, _ := e.st.Fetch(bg, bob.Addr, 0, 10, time.Now())
+		return len(es) == 1 && string(es[0].Body) == "to bob"
+	})
+	// A nested or malformed batch is refused as a whole.
+	if err := ws.WriteRaw(api.AppendBatch(nil, [][]byte{api.AppendBatch(nil, [][]byte{api.AppendAck(nil, 1)})})); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ae := <-ws.Errors():
+		if ae.Code != api.CodeBadRequest {
+			t.Fatalf("nested batch: %+v", ae)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("nested batch accepted silently")
+	}
+}

@@ -152,6 +152,12 @@ type conn struct {
 	queued    []store.Envelope
 	needFetch bool
 
+	// outq holds frames (send results) waiting for the flusher, which
+	// writes whatever has accumulated as one message: results of one group
+	// commit leave in one write.
+	outq     [][]byte
+	flushing bool
+
 	sendTokens float64 // per-connection send bucket (anonymous sends)
 	sendLast   time.Time
 	inflight   chan struct{}
@@ -207,7 +213,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 		sendTokens: float64(s.cfg.Limits.SendPerConn.Burst), sendLast: s.cfg.Now(),
 		inflight: make(chan struct{}, s.cfg.Limits.MaxInflightPerConn)}
 	s.metrics.connects.Add(1)
-	ws.SetReadLimit(api.MaxFrame)
+	ws.SetReadLimit(api.MaxMessage)
 	// Clear the HTTP server's deadlines; the WebSocket keeps its own.
 	_ = ws.NetConn().SetWriteDeadline(time.Time{})
 	_ = ws.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout))
@@ -272,6 +278,49 @@ func (c *conn) write(b []byte) error {
 func (c *conn) writeError(req uint32, e *api.Error) {
 	c.s.metrics.countError(e.Code)
 	_ = c.write(api.AppendError(nil, req, e))
+}
+
+// queue adds a frame for the flusher, starting it if needed.
+func (c *conn) queue(frame []byte) {
+	c.mu.Lock()
+	c.outq = append(c.outq, frame)
+	start := !c.flushing
+	c.flushing = true
+	c.mu.Unlock()
+	if start {
+		go c.flush()
+	}
+}
+
+func (c *conn) flush() {
+	for {
+		c.mu.Lock()
+		q := c.outq
+		c.outq = nil
+		if len(q) == 0 || c.closed {
+			c.flushing = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		for len(q) > 0 {
+			n, size := 0, 2
+			for n < len(q) && n < api.MaxBatchFrames && size+4+len(q[n]) <= api.MaxMessage {
+				size += 4 + len(q[n])
+				n++
+			}
+			var err error
+			if n == 1 {
+				err = c.write(q[0])
+			} else {
+				err = c.write(api.AppendBatch(make([]byte, 0, size), q[:n]))
+			}
+			if err != nil {
+				c.close()
+			}
+			q = q[n:]
+		}
+	}
 }
 
 // maxQueued bounds the envelopes a connection holds in memory.
@@ -385,27 +434,44 @@ func (c *conn) stopDelivery() {
 
 func (c *conn) readLoop() {
 	bad := 0
+	one := make([][]byte, 1)
 	for {
 		mt, b, err := c.ws.ReadMessage()
 		if err != nil {
 			return
 		}
 		_ = c.ws.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
+		frames := one
+		frames[0] = b
 		var e *api.Error
-		var req uint32
 		if mt != websocket.BinaryMessage {
 			e = api.Errorf(api.CodeBadRequest, "frames are binary")
-		} else if f, err := api.DecodeFrame(b); err != nil {
-			e = api.Errorf(api.CodeBadRequest, "%v", err)
-		} else {
-			req = f.Req
-			e = c.handle(f)
+		} else if api.IsBatch(b) {
+			if frames, err = api.SplitBatch(b); err != nil {
+				e = api.Errorf(api.CodeBadRequest, "%v", err)
+			}
 		}
 		if e != nil {
-			c.writeError(req, e)
-			if e.Code == api.CodeBadRequest {
-				if bad++; bad >= maxBadFrames {
-					return
+			c.writeError(0, e)
+			if bad++; bad >= maxBadFrames {
+				return
+			}
+			continue
+		}
+		for _, fb := range frames {
+			var req uint32
+			if f, err := api.DecodeFrame(fb); err != nil {
+				e = api.Errorf(api.CodeBadRequest, "%v", err)
+			} else {
+				req = f.Req
+				e = c.handle(f)
+			}
+			if e != nil {
+				c.writeError(req, e)
+				if e.Code == api.CodeBadRequest {
+					if bad++; bad >= maxBadFrames {
+						return
+					}
 				}
 			}
 		}
@@ -511,7 +577,7 @@ func (c *conn) sendFrame(f api.Frame) *api.Error {
 		return rateLimited(time.Second)
 	}
 	// ReadMessage returns a fresh buffer per message, so the body and token
-	// may be kept after reading on.
+	// (which alias it, also inside a batch) may be kept after reading on.
 	body, token, req, to := f.Body, f.DeliveryToken, f.Req, f.Recipient
 	c.inflight <- struct{}{} // backpressure: stop reading while full
 	go func() {
@@ -523,10 +589,11 @@ func (c *conn) sendFrame(f api.Frame) *api.Error {
 				c.s.log.Warn("send failed", "err", err)
 				e = api.Errorf(api.CodeInternal, "internal error")
 			}
-			c.writeError(req, e)
+			c.s.metrics.countError(e.Code)
+			c.queue(api.AppendError(nil, req, e))
 			return
 		}
-		_ = c.write(api.AppendSendResult(make([]byte, 0, 30), req, res.Seq, res.ID))
+		c.queue(api.AppendSendResult(make([]byte, 0, 30), req, res.Seq, res.ID))
 	}()
 	return nil
 }

@@ -179,3 +179,48 @@ func TestDeviceID(t *testing.T) {
 		t.Fatal("Error.Is")
 	}
 }
+
+func TestBatch(t *testing.T) {
+	frames := [][]byte{AppendAck(nil, 1), AppendSendResult(nil, 2, 3, EnvelopeID{4}), AppendAck(nil, 9)}
+	b := AppendBatch(nil, frames)
+	got, err := SplitBatch(b)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("split: %d %v", len(got), err)
+	}
+	for i := range frames {
+		if !bytes.Equal(got[i], frames[i]) {
+			t.Fatalf("frame %d differs", i)
+		}
+	}
+	if _, err := DecodeFrame(b); !errors.Is(err, ErrFrame) {
+		t.Fatal("DecodeFrame accepted a batch")
+	}
+	for i, bad := range [][]byte{
+		AppendBatch(nil, nil),
+		AppendBatch(nil, [][]byte{AppendBatch(nil, frames)}),
+		b[:len(b)-1],
+		append(AppendBatch(nil, nil), 0xff, 0xff, 0xff, 0xff),
+		AppendAck(nil, 1),
+	} {
+		if _, err := SplitBatch(bad); !errors.Is(err, ErrFrame) {
+			t.Errorf("bad batch %d accepted", i)
+		}
+	}
+}
+
+func FuzzSplitBatch(f *testing.F) {
+	f.Add(AppendBatch(nil, [][]byte{AppendAck(nil, 1), AppendSend(nil, 1, Addr{}, nil, []byte("x"))}))
+	f.Add([]byte{1, 4, 0, 0, 0, 1, 7})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		frames, err := SplitBatch(b)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(AppendBatch(nil, frames), b) {
+			t.Fatal("batch does not re-encode to itself")
+		}
+		for _, fr := range frames {
+			_, _ = DecodeFrame(fr)
+		}
+	})
+}

@@ -22,6 +22,7 @@ const (
 	FrameEnvelope   FrameType = 1  // seq u64, id [16], sent_at unix ms i64, flags u8, [sender [16]], body
 	FrameSendResult FrameType = 2  // req u32, seq u64, id [16]
 	FrameError      FrameType = 3  // req u32, JSON Error
+	FrameBatch      FrameType = 4  // (len u32, frame)*: several frames in one message, either direction
 	FrameAck        FrameType = 10 // seq u64: everything ≤ seq is acknowledged
 	FrameSend       FrameType = 11 // req u32, recipient [16], flags u8, [delivery token [32]], body
 )
@@ -38,6 +39,8 @@ func (t FrameType) String() string {
 		return "ack"
 	case FrameSend:
 		return "send"
+	case FrameBatch:
+		return "batch"
 	default:
 		return fmt.Sprintf("unknown(%d)", byte(t))
 	}
@@ -72,6 +75,59 @@ type Frame struct {
 
 // MaxFrame bounds a frame: the largest envelope plus headers.
 const MaxFrame = MaxEnvelope + 128
+
+// MaxMessage bounds one WebSocket message, a batch included.
+const MaxMessage = 4 * MaxFrame
+
+// MaxBatchFrames bounds the frames of one batch.
+const MaxBatchFrames = 1024
+
+// AppendBatch appends a Batch message holding frames (each a complete,
+// non-batch frame) to b. Senders keep the result within MaxMessage.
+func AppendBatch(b []byte, frames [][]byte) []byte {
+	b = append(b, FrameVersion, byte(FrameBatch))
+	for _, f := range frames {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(f)))
+		b = append(b, f...)
+	}
+	return b
+}
+
+// IsBatch reports whether a message is a Batch (its frames are read with
+// SplitBatch, each then with DecodeFrame).
+func IsBatch(b []byte) bool {
+	return len(b) >= 2 && b[0] == FrameVersion && FrameType(b[1]) == FrameBatch
+}
+
+// SplitBatch returns the frames of a Batch message. The frames alias b.
+func SplitBatch(b []byte) ([][]byte, error) {
+	if !IsBatch(b) {
+		return nil, fmt.Errorf("%w: not a batch", ErrFrame)
+	}
+	if len(b) > MaxMessage {
+		return nil, fmt.Errorf("%w: batch over %d bytes", ErrFrame, MaxMessage)
+	}
+	r := &reader{b: b[2:]}
+	var out [][]byte
+	for len(r.b) > 0 {
+		n := r.u32()
+		f := r.take(int(min(n, uint32(MaxFrame+1))))
+		if r.bad || n > MaxFrame {
+			return nil, fmt.Errorf("%w: truncated or oversize frame in batch", ErrFrame)
+		}
+		if IsBatch(f) {
+			return nil, fmt.Errorf("%w: nested batch", ErrFrame)
+		}
+		if len(out) == MaxBatchFrames {
+			return nil, fmt.Errorf("%w: more than %d frames in a batch", ErrFrame, MaxBatchFrames)
+		}
+		out = append(out, f)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: empty batch", ErrFrame)
+	}
+	return out, nil
+}
 
 // AppendEnvelope appends an Envelope frame to b.
 func AppendEnvelope(b []byte, seq uint64, id EnvelopeID, sentAtMillis int64, sender *Addr, body []byte) []byte {

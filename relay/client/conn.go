@@ -38,6 +38,10 @@ type Conn struct {
 	nextReq uint32
 	pending map[uint32]chan sendResult
 	err     error
+	// outq holds frames (sends, acks) for the flusher, which writes what
+	// has accumulated as one message.
+	outq     [][]byte
+	flushing bool
 
 	envelopes chan Envelope
 	errs      chan *api.Error
@@ -111,7 +115,7 @@ func (c *Client) Dial(ctx context.Context, o DialOptions) (*Conn, error) {
 	}
 	cn := &Conn{ws: ws, pending: map[uint32]chan sendResult{}, envelopes: make(chan Envelope, o.Buffer),
 		errs: make(chan *api.Error, 16), done: make(chan struct{})}
-	ws.SetReadLimit(api.MaxFrame)
+	ws.SetReadLimit(api.MaxMessage)
 	go cn.readLoop()
 	if o.PingInterval == 0 {
 		o.PingInterval = 30 * time.Second
@@ -151,7 +155,56 @@ func (cn *Conn) write(b []byte) error {
 func (cn *Conn) WriteRaw(b []byte) error { return cn.write(b) }
 
 // Ack acknowledges everything up to seq.
-func (cn *Conn) Ack(seq uint64) error { return cn.write(api.AppendAck(nil, seq)) }
+func (cn *Conn) Ack(seq uint64) error { return cn.queue(api.AppendAck(nil, seq)) }
+
+// queue adds a frame for the flusher, starting it if needed.
+func (cn *Conn) queue(frame []byte) error {
+	cn.mu.Lock()
+	if cn.err != nil {
+		cn.mu.Unlock()
+		return ErrConnClosed
+	}
+	cn.outq = append(cn.outq, frame)
+	start := !cn.flushing
+	cn.flushing = true
+	cn.mu.Unlock()
+	if start {
+		go cn.flush()
+	}
+	return nil
+}
+
+func (cn *Conn) flush() {
+	for {
+		cn.mu.Lock()
+		q := cn.outq
+		cn.outq = nil
+		if len(q) == 0 || cn.err != nil {
+			cn.flushing = false
+			cn.mu.Unlock()
+			return
+		}
+		cn.mu.Unlock()
+		for len(q) > 0 {
+			n, size := 0, 2
+			for n < len(q) && n < api.MaxBatchFrames && size+4+len(q[n]) <= api.MaxMessage {
+				size += 4 + len(q[n])
+				n++
+			}
+			var err error
+			if n == 1 {
+				err = cn.write(q[0])
+			} else {
+				err = cn.write(api.AppendBatch(make([]byte, 0, size), q[:n]))
+			}
+			if err != nil {
+				cn.ws.Close() // the read loop ends and fails pending sends
+				return
+			}
+			q = q[n:]
+		}
+	}
+}
 
 // Send sends one envelope and waits for the relay's durable acknowledgement.
 // token nil means authenticated first contact (needs an authenticated Conn).
@@ -170,7 +223,13 @@ func (cn *Conn) Send(ctx context.Context, to api.Addr, token, body []byte) (api.
 	req := cn.nextReq
 	cn.pending[req] = ch
 	cn.mu.Unlock()
-	if err := cn.write(api.AppendSend(make([]byte, 0, 64+len(body)), req, to, token, body)); err != nil {
+	if len(body) > api.MaxEnvelope {
+		cn.mu.Lock()
+		delete(cn.pending, req)
+		cn.mu.Unlock()
+		return api.SendResponse{}, api.Errorf(api.CodeTooLarge, "envelope over %d bytes", api.MaxEnvelope)
+	}
+	if err := cn.queue(api.AppendSend(make([]byte, 0, 64+len(body)), req, to, token, body)); err != nil {
 		cn.mu.Lock()
 		delete(cn.pending, req)
 		cn.mu.Unlock()
@@ -206,16 +265,33 @@ func (cn *Conn) readLoop() {
 		close(cn.done)
 		cn.ws.Close()
 	}()
+	one := make([][]byte, 1)
 	for {
 		var b []byte
 		_, b, err = cn.ws.ReadMessage()
 		if err != nil {
 			return
 		}
+		frames := one
+		frames[0] = b
+		if api.IsBatch(b) {
+			var berr error
+			if frames, berr = api.SplitBatch(b); berr != nil {
+				err = fmt.Errorf("client: relay sent a bad batch: %w", berr)
+				return
+			}
+		}
+		if err = cn.handle(frames); err != nil {
+			return
+		}
+	}
+}
+
+func (cn *Conn) handle(frames [][]byte) error {
+	for _, b := range frames {
 		f, ferr := api.DecodeFrame(b)
 		if ferr != nil {
-			err = fmt.Errorf("client: relay sent a bad frame: %w", ferr)
-			return
+			return fmt.Errorf("client: relay sent a bad frame: %w", ferr)
 		}
 		switch f.Type {
 		case api.FrameEnvelope:
@@ -231,6 +307,7 @@ func (cn *Conn) readLoop() {
 			}
 		}
 	}
+	return nil
 }
 
 func (cn *Conn) answer(req uint32, r sendResult) bool {
