@@ -399,5 +399,47 @@ describe('long histories', () => {
     expect(within(pane).getByText('line 1')).toBeTruthy();
     // Older messages are not fetched twice.
     expect(new Set(Array.from(pane.querySelectorAll('article.message'), (a) => a.getAttribute('data-message-id'))).size).toBe(260);
+  }, 30_000);
+});
+
+describe('settings and message actions', () => {
+  it('saves Privacy choices through SetPreferences', async () => {
+    fake = installFake();
+    render(App);
+    await screen.findByText('No conversations yet');
+    await fireEvent.keyDown(window, { key: ',', ctrlKey: true });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Privacy' }));
+    const receipts = (await screen.findByRole('checkbox', { name: /Read receipts/ })) as HTMLInputElement;
+    expect(receipts.checked).toBe(true);
+    await fireEvent.click(receipts);
+    await waitFor(() => expect(fake!.called('SetPreferences').at(-1)).toEqual([{ readReceipts: false, typingIndicators: true, notificationContent: 'full' }]));
+    await fireEvent.click(screen.getByRole('radio', { name: 'Name only' }));
+    await waitFor(() => expect((fake!.called('SetPreferences').at(-1)![0] as { notificationContent: string }).notificationContent).toBe('name'));
+  });
+
+  it('asks before deleting for everyone, and sets the disappearing timer from the contact panel', async () => {
+    fake = installFake({
+      conversations: [conv({ id: 1, handle: 'bob' })],
+      messages: { 1: [msg({ id: 7, outgoing: true, body: 'oops' })] },
+    });
+    render(App);
+    const pane = await openConversation('bob');
+    const article = await waitFor(() => pane.querySelector<HTMLElement>('[data-message-id="7"]')!);
+    await fireEvent.click(within(article).getByRole('button', { name: 'Delete for everyone' }));
+    const confirm = await screen.findByRole('dialog', { name: 'Delete for everyone?' });
+    await fireEvent.click(within(confirm).getByRole('button', { name: 'Cancel' }));
+    expect(fake.called('DeleteForEveryone')).toEqual([]);
+    await fireEvent.click(within(article).getByRole('button', { name: 'Delete for everyone' }));
+    await fireEvent.click(within(await screen.findByRole('dialog', { name: 'Delete for everyone?' })).getByRole('button', { name: 'Delete' }));
+    await waitFor(() => expect(fake!.called('DeleteForEveryone')).toEqual([[7]]));
+
+    await fireEvent.click(within(pane).getByRole('button', { name: 'Conversation menu' }));
+    await fireEvent.click(await screen.findByRole('menuitem', { name: /Disappearing messages: Off/ }));
+    const panel = await screen.findByRole('dialog', { name: '@bob' });
+    const select = (await within(panel).findByLabelText('Disappearing messages')) as HTMLSelectElement;
+    select.value = '3600';
+    await fireEvent.change(select);
+    await waitFor(() => expect(fake!.called('SetTimer')).toEqual([[1, 3600]]));
+    expect(await within(panel).findByText('New messages disappear after 1 hour.')).toBeTruthy();
   });
 });
