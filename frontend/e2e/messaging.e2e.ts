@@ -110,7 +110,7 @@ describe.skipIf(!aliceURL || !bobURL)('two clients messaging through a relay', (
     await onboard(bob, 'bob', false);
     await shot(alice, 'empty');
     await expectNoSeriousA11yViolations(alice, 'main screen, no conversations');
-  });
+  }, 150_000);
 
   it('Alice finds @bob and writes; the relay acknowledges', async () => {
     await alice.getByRole('button', { name: 'New conversation' }).click();
@@ -264,5 +264,16 @@ describe.skipIf(!aliceURL || !bobURL)('two clients messaging through a relay', (
     await shot(alice, 'reply-react-edit');
     await shot(bob, 'bob-reply-react-edit');
     await expectNoSeriousA11yViolations(bob, 'conversation with a reply, a reaction and an edit');
+  });
+
+  it('Alice sees when Bob is typing, and when he stops', async () => {
+    const bobBox = bob.getByRole('main', { name: 'Conversation with @alice' }).getByRole('textbox', { name: 'Message @alice' });
+    await bobBox.focus();
+    await bob.keyboard.type('Let me think');
+    const indicator = alice.getByText('@bob is typing…');
+    await indicator.waitFor({ timeout: 15_000 });
+    await bobBox.fill('');
+    await bobBox.dispatchEvent('input');
+    await indicator.waitFor({ state: 'detached', timeout: 15_000 });
   });
 });
