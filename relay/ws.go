@@ -35,14 +35,28 @@ const maxBadFrames = 16
 // hub indexes this node's live connections by device.
 type hub struct {
 	mu    sync.RWMutex
-	conns map[api.Addr]*conn
+	conns map[api.Addr]*conn // authenticated, by device
+	all   map[*conn]struct{} // every open connection, for closeAll
 	perIP map[string]int
 	total atomic.Int64
 }
 
 func (h *hub) init() {
 	h.conns = map[api.Addr]*conn{}
+	h.all = map[*conn]struct{}{}
 	h.perIP = map[string]int{}
+}
+
+func (h *hub) track(c *conn) {
+	h.mu.Lock()
+	h.all[c] = struct{}{}
+	h.mu.Unlock()
+}
+
+func (h *hub) untrack(c *conn) {
+	h.mu.Lock()
+	delete(h.all, c)
+	h.mu.Unlock()
 }
 
 // admit counts a new connection from ip against the caps.
@@ -115,8 +129,8 @@ func (h *hub) wake(a api.Addr, e *store.Envelope) {
 
 func (h *hub) closeAll() {
 	h.mu.RLock()
-	cs := make([]*conn, 0, len(h.conns))
-	for _, c := range h.conns {
+	cs := make([]*conn, 0, len(h.all))
+	for c := range h.all {
 		cs = append(cs, c)
 	}
 	h.mu.RUnlock()
@@ -213,6 +227,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 		sendTokens: float64(s.cfg.Limits.SendPerConn.Burst), sendLast: s.cfg.Now(),
 		inflight: make(chan struct{}, s.cfg.Limits.MaxInflightPerConn)}
 	s.metrics.connects.Add(1)
+	s.hub.track(c)
 	ws.SetReadLimit(api.MaxMessage)
 	// Clear the HTTP server's deadlines; the WebSocket keeps its own.
 	_ = ws.NetConn().SetWriteDeadline(time.Time{})
@@ -254,6 +269,7 @@ func (c *conn) serve() {
 			c.s.log.Warn("presence not cleared", "err", err)
 		}
 	}
+	c.s.hub.untrack(c)
 	c.s.hub.release(c.ip)
 }
 
