@@ -211,14 +211,18 @@ describe('conversation', () => {
     expect((await within(panel).findByRole('alert')).textContent).toMatch(/do not match/);
   });
 
-  it('shows the banner for an unverified contact when a key-changed event names the conversation', async () => {
+  it('shows the banner for an unverified contact after a key-changed event, keeps the composer, and dismisses it', async () => {
     fake = installFake({ conversations: [conv({ id: 1, handle: 'bob' })] });
     render(App);
     const pane = await openConversation('bob');
     expect(within(pane).queryByRole('region', { name: 'Safety number changed' })).toBeNull();
-    fake.emit({ kind: 'key-changed', contact: 7, conversation: 1 });
-    expect(await within(pane).findByRole('region', { name: 'Safety number changed' })).toBeTruthy();
+    fake.conversations = [conv({ id: 1, handle: 'bob', keyChangedAt: Date.now() })];
+    fake.emit({ kind: 'key-changed', contact: 101, conversation: 1 });
+    const banner = await within(pane).findByRole('region', { name: 'Safety number changed' });
     expect(within(pane).getByRole('textbox', { name: 'Message @bob' })).toBeTruthy();
+    await fireEvent.click(within(banner).getByRole('button', { name: 'Dismiss' }));
+    await waitFor(() => expect(fake!.called('DismissKeyChange')).toEqual([[1]]));
+    await waitFor(() => expect(within(pane).queryByRole('region', { name: 'Safety number changed' })).toBeNull());
   });
 });
 

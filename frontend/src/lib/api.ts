@@ -13,7 +13,8 @@ export type AccountStatus = app.AccountStatus;
 /** Live feedback on a handle being typed ("" problem: well formed). */
 export type HandleCheck = app.HandleCheck;
 /** One row of the conversation list. state: accepted | request | blocked;
- *  verification: unverified | verified | key-changed. */
+ *  verification: unverified | verified | key-changed; keyChangedAt: unix ms of
+ *  an unreviewed safety-number change (0: none). */
 export type Conversation = app.ConversationView;
 /** One message. status: pending | sent | delivered | read | failed. */
 export type Message = app.MessageView;
@@ -26,7 +27,7 @@ export type NotificationContent = 'full' | 'name' | 'none';
 
 /** A live update from the backend; refetch what it names. */
 export interface SottoEvent {
-  kind: 'message' | 'status' | 'request' | 'key-changed' | 'typing' | 'updated';
+  kind: 'message' | 'status' | 'request' | 'key-changed' | 'typing' | 'updated' | 'progress';
   contact?: number;
   conversation?: number;
   message?: number;
@@ -107,6 +108,9 @@ export const search = (query: string, conv = 0) => call(() => Chats.Search(query
 export const contact = (conv: number) => call(() => Chats.Contact(conv));
 export const verify = (conv: number, digits: string) => call(() => Chats.Verify(conv, digits));
 export const markVerified = (conv: number) => call(() => Chats.MarkVerified(conv));
+/** The user reviewed a changed safety number: the banner goes (a verified
+ *  contact still has to be verified again). */
+export const dismissKeyChange = (conv: number) => call(() => Chats.DismissKeyChange(conv));
 export const preferences = () => call(() => Chats.Preferences());
 export const setPreferences = (p: Preferences) => call(() => Chats.SetPreferences(p));
 

@@ -17,8 +17,10 @@ export interface Fake {
 
 export function conv(p: Partial<Conversation> & { id: number; handle: string }): Conversation {
   return {
+    contactId: p.id + 100,
     state: 'accepted',
     verification: 'unverified',
+    keyChangedAt: 0,
     lastMessage: '',
     lastAt: Date.now(),
     unread: 0,
@@ -101,6 +103,9 @@ export function installFake(init: Partial<Pick<Fake, 'status' | 'conversations'>
     Contact: () => ({ handle: 'bob', verification: 'unverified', safetyNumber: '12345 '.repeat(12).trim(), qr: 'c290dG8=' }),
     Verify: () => undefined,
     MarkVerified: () => undefined,
+    DismissKeyChange: (c: number) => {
+      fake.conversations = fake.conversations.map((x) => (x.id === c ? { ...x, keyChangedAt: 0 } : x)) as Conversation[];
+    },
     Preferences: () => ({ readReceipts: true, typingIndicators: true, notificationContent: 'full' }),
     SetPreferences: (p: unknown) => p,
   };
