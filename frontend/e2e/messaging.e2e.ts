@@ -5,29 +5,16 @@
 // Without those (e.g. when TestUIInChromium runs the other e2e file) the suite
 // is skipped; the Go test fails if it was skipped there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import AxeBuilder from '@axe-core/playwright';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { expectNoSeriousA11yViolations, launch, openPage, PASSPHRASE, shot } from './helpers';
 
 const aliceURL = process.env.SOTTO_ALICE_URL;
 const bobURL = process.env.SOTTO_BOB_URL;
-const artifacts = process.env.SOTTO_ARTIFACTS ?? tmpdir();
-const PASSPHRASE = 'correct horse battery staple';
 
 let browser: Browser;
 let alice: Page;
 let bob: Page;
 let aliceSafetyNumber = '';
-
-async function expectNoSeriousA11yViolations(p: Page, what: string) {
-  const results = await new AxeBuilder({ page: p }).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const summary = bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(summary, `axe on ${what}`).toEqual([]);
-}
-
-const shot = (p: Page, name: string) => p.screenshot({ path: join(artifacts, `messaging-${name}.png`) });
 
 /** Onboards one client: welcome → handle → (passphrase, as there is no keyring) → done. */
 async function onboard(p: Page, handle: string, screenshots: boolean) {
@@ -83,22 +70,9 @@ async function waitForTick(p: Page, text: string, want: string[], timeout = 30_0
 
 describe.skipIf(!aliceURL || !bobURL)('two clients messaging through a relay', () => {
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    const open = async (url: string) => {
-      const ctx = await browser.newContext({ viewport: { width: 1100, height: 720 } });
-      const p = await ctx.newPage();
-      p.on('pageerror', (err) => {
-        throw err;
-      });
-      await p.goto(url);
-      return p;
-    };
-    alice = await open(aliceURL!);
-    bob = await open(bobURL!);
+    browser = await launch();
+    alice = await openPage(browser, aliceURL!);
+    bob = await openPage(browser, bobURL!);
   });
 
   afterAll(async () => {
