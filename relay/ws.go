@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
@@ -262,15 +263,23 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *conn) serve() {
-	c.readLoop()
-	c.close()
-	if c.authed && c.s.hub.detach(c) {
-		if err := c.s.st.SetPresence(context.Background(), c.dev, c.s.cfg.NodeID, false); err != nil {
-			c.s.log.Warn("presence not cleared", "err", err)
+	defer func() {
+		c.close()
+		if c.authed && c.s.hub.detach(c) {
+			if err := c.s.st.SetPresence(context.Background(), c.dev, c.s.cfg.NodeID, false); err != nil {
+				c.s.log.Warn("presence not cleared", "err", err)
+			}
 		}
-	}
-	c.s.hub.untrack(c)
-	c.s.hub.release(c.ip)
+		c.s.hub.untrack(c)
+		c.s.hub.release(c.ip)
+	}()
+	defer func() {
+		// A bug handling one connection's input must not end the process.
+		if v := recover(); v != nil {
+			c.s.log.Error("websocket panic", "panic", fmt.Sprint(v))
+		}
+	}()
+	c.readLoop()
 }
 
 func (c *conn) close() {
@@ -598,6 +607,12 @@ func (c *conn) sendFrame(f api.Frame) *api.Error {
 	c.inflight <- struct{}{} // backpressure: stop reading while full
 	go func() {
 		defer func() { <-c.inflight }()
+		defer func() {
+			if v := recover(); v != nil {
+				c.s.log.Error("send panic", "panic", fmt.Sprint(v))
+				c.queue(api.AppendError(nil, req, api.Errorf(api.CodeInternal, "internal error")))
+			}
+		}()
 		res, err := c.s.send(c.s.ctx, to, token, sender, body)
 		if err != nil {
 			var e *api.Error

@@ -152,6 +152,14 @@ func startRelay(t testing.TB, args ...string) *proc {
 	}
 }
 
+// stderrString returns what the relay logged so far.
+func (p *proc) stderrString() string {
+	lw := p.cmd.Stderr.(*lockedWriter)
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	return p.stderr.String()
+}
+
 func (p *proc) kill() {
 	if p.cmd.ProcessState == nil {
 		_ = p.cmd.Process.Kill()
