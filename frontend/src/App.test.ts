@@ -447,3 +447,19 @@ describe('settings and message actions', () => {
     expect(await within(panel).findByText('New messages disappear after 1 hour.')).toBeTruthy();
   });
 });
+
+describe('sidebar', () => {
+  it('offers to search messages for what was typed in the sidebar, and marks muted chats', async () => {
+    fake = installFake({ conversations: [conv({ id: 1, handle: 'bob', muted: true })] });
+    fake.override.Search = (q) => (q === 'door' ? [{ conversation: 1, handle: 'bob', message: msg({ id: 3, body: 'the door' }) }] : []);
+    render(App);
+    const row = await screen.findByRole('button', { name: /@bob/ });
+    expect(within(row).getByRole('img', { name: 'Muted' })).toBeTruthy();
+    const search = screen.getByRole('searchbox', { name: 'Search conversations' });
+    await fireEvent.input(search, { target: { value: 'door' } });
+    await fireEvent.keyDown(search, { key: 'Enter' });
+    const dialog = await screen.findByRole('dialog', { name: 'Search all conversations' });
+    expect(await within(dialog).findByRole('button', { name: /the door/ })).toBeTruthy();
+    expect(fake.called('Search')).toEqual([['door', 0]]);
+  });
+});
