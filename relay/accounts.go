@@ -26,7 +26,9 @@ func (s *Server) newChallenge(ctx context.Context, purpose store.ChallengePurpos
 }
 
 func (s *Server) handleRegisterChallenge(w http.ResponseWriter, r *http.Request) {
-	if err := s.limit(s.lim.register, clientIP(r)); err != nil {
+	// Challenges are cheap and single-use: they share the auth bucket, so
+	// the registration bucket counts registration attempts only.
+	if err := s.limit(s.lim.auth, clientIP(r)); err != nil {
 		s.fail(w, r, err)
 		return
 	}

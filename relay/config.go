@@ -24,8 +24,8 @@ func PerWindow(n int, window time.Duration) Rate {
 
 // Limits are the abuse limits. A zero Rate disables that limiter.
 type Limits struct {
-	RegisterPerIP   Rate // registrations and register challenges per IP
-	AuthPerIP       Rate // auth challenges and tokens per IP
+	RegisterPerIP   Rate // registration attempts per IP
+	AuthPerIP       Rate // auth and registration challenges, tokens, per IP
 	LookupPerDevice Rate // lookups by one device
 	LookupPerTarget Rate // lookups of one handle
 	SendPerDevice   Rate // sends by one authenticated device
