@@ -250,4 +250,12 @@ describe.skipIf(!aliceURL || !bobURL)('two clients messaging through a relay', (
     await bobBox.dispatchEvent('input');
     await indicator.waitFor({ state: 'detached', timeout: 15_000 });
   });
+
+  it('passes axe in the dark theme too', async () => {
+    await bob.emulateMedia({ colorScheme: 'dark' });
+    await bob.getByRole('main', { name: 'Conversation with @alice' }).waitFor();
+    await shot(bob, 'dark');
+    await expectNoSeriousA11yViolations(bob, 'conversation, dark theme');
+    await bob.emulateMedia({ colorScheme: 'light' });
+  });
 });
