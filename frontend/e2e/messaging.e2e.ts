@@ -16,16 +16,17 @@ let alice: Page;
 let bob: Page;
 let aliceSafetyNumber = '';
 
-/** Onboards one client: welcome → handle → (passphrase, as there is no keyring) → done. */
-async function onboard(p: Page, handle: string, screenshots: boolean) {
+/** Onboards one client: welcome → handle → (passphrase, as there is no keyring) → done.
+ *  With taken, it first tries a handle someone already has and must be able to recover. */
+async function onboard(p: Page, handle: string, screenshots: boolean, taken?: string) {
   await p.getByRole('heading', { name: 'Welcome to Sotto' }).waitFor();
   if (screenshots) {
     await shot(p, 'onboarding-welcome');
     await expectNoSeriousA11yViolations(p, 'onboarding: welcome');
   }
   await p.getByRole('button', { name: 'Get started' }).click();
-  await p.getByLabel('Handle').fill(handle);
-  await p.getByText(`You will be @${handle}.`).waitFor();
+  await p.getByLabel('Handle').fill(taken ?? handle);
+  await p.getByText(`You will be @${taken ?? handle}.`).waitFor();
   if (screenshots) await expectNoSeriousA11yViolations(p, 'onboarding: handle');
   await p.getByRole('button', { name: 'Create account' }).click();
 
@@ -40,6 +41,16 @@ async function onboard(p: Page, handle: string, screenshots: boolean) {
     }
     await passphrase.fill(PASSPHRASE);
     await p.getByLabel('The same passphrase again').fill(PASSPHRASE);
+    await p.getByRole('button', { name: 'Create account' }).click();
+  }
+  if (taken) {
+    // Back on the handle step with an error, the passphrase kept.
+    const alert = p.getByRole('alert');
+    await expect.poll(() => alert.textContent(), { timeout: 45_000 }).toBe(`Someone already has @${taken}. Choose another handle.`);
+    await p.getByRole('heading', { name: 'Choose your handle' }).waitFor();
+    await shot(p, 'onboarding-taken');
+    await p.getByLabel('Handle').fill(handle);
+    await p.getByText(`You will be @${handle}.`).waitFor();
     await p.getByRole('button', { name: 'Create account' }).click();
   }
   await done.waitFor({ timeout: 45_000 });
@@ -79,9 +90,9 @@ describe.skipIf(!aliceURL || !bobURL)('two clients messaging through a relay', (
     await browser?.close();
   });
 
-  it('Alice and Bob onboard', async () => {
+  it('Alice and Bob onboard (Bob first tries a taken handle)', async () => {
     await onboard(alice, 'alice', true);
-    await onboard(bob, 'bob', false);
+    await onboard(bob, 'bob', false, 'alice');
     await shot(alice, 'empty');
     await expectNoSeriousA11yViolations(alice, 'main screen, no conversations');
   }, 150_000);
