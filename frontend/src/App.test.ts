@@ -338,6 +338,9 @@ describe('more keys and states', () => {
     await fireEvent.keyDown(articles()[2], { key: 'ArrowUp' });
     expect(document.activeElement).toBe(articles()[1]);
     await waitFor(() => expect(articles().map((a) => a.tabIndex)).toEqual([-1, 0, -1]));
+    await fireEvent.keyDown(articles()[1], { key: 'F10', shiftKey: true });
+    expect(document.activeElement?.getAttribute('aria-label')).toBe('Reply');
+    expect(document.activeElement?.closest('article')).toBe(articles()[1]);
   });
 
   it('shows who is typing, hides the composer for a request, and opens the menu from the keyboard', async () => {
