@@ -466,3 +466,23 @@ describe('sidebar', () => {
     expect(fake.called('Search')).toEqual([['door', 0]]);
   });
 });
+
+describe('emoji', () => {
+  it('inserts an emoji from the palette at the caret and returns to writing', async () => {
+    fake = installFake({ conversations: [conv({ id: 1, handle: 'bob' })] });
+    render(App);
+    const pane = await openConversation('bob');
+    const box = within(pane).getByRole('textbox', { name: 'Message @bob' }) as HTMLTextAreaElement;
+    await fireEvent.input(box, { target: { value: 'see you' } });
+    box.setSelectionRange(3, 3);
+    await fireEvent.click(within(pane).getByRole('button', { name: 'Emoji' }));
+    const palette = await within(pane).findByRole('dialog', { name: 'Emoji' });
+    await waitFor(() => expect(document.activeElement?.getAttribute('aria-label')).toBe('grinning'));
+    await fireEvent.keyDown(palette, { key: 'ArrowRight' });
+    expect(document.activeElement?.getAttribute('aria-label')).toBe('tears of joy');
+    await fireEvent.click(within(palette).getByRole('button', { name: 'thumbs up' }));
+    await waitFor(() => expect(box.value).toBe('see👍 you'));
+    expect(document.activeElement).toBe(box);
+    expect(within(pane).queryByRole('dialog', { name: 'Emoji' })).toBeNull();
+  });
+});
