@@ -486,3 +486,20 @@ describe('emoji', () => {
     expect(within(pane).queryByRole('dialog', { name: 'Emoji' })).toBeNull();
   });
 });
+
+describe('file transfer progress', () => {
+  it('shows progress events of the open conversation without refetching anything', async () => {
+    fake = installFake({ conversations: [conv({ id: 1, handle: 'bob' })] });
+    render(App);
+    const pane = await openConversation('bob');
+    await waitFor(() => expect(fake!.called('Messages').length).toBeGreaterThan(0));
+    const before = fake.calls.length;
+    fake.emit({ kind: 'progress', conversation: 1, done: 400, total: 1000 });
+    const bar = (await within(pane).findByRole('progressbar', { name: 'File transfer: 40%' })) as HTMLProgressElement;
+    expect(bar.value).toBe(400);
+    fake.emit({ kind: 'progress', conversation: 2, done: 1, total: 1000 });
+    fake.emit({ kind: 'progress', conversation: 1, done: 1000, total: 1000 });
+    await waitFor(() => expect(within(pane).queryByRole('progressbar')).toBeNull());
+    expect(fake.calls.length).toBe(before);
+  });
+});

@@ -33,6 +33,9 @@ export interface SottoEvent {
   message?: number;
   status?: string;
   typing?: boolean;
+  /** progress: bytes of an attachment moved so far, and in all. */
+  done?: number;
+  total?: number;
 }
 
 /** The name under which app.Chats' events reach the window (app.EventName). */
