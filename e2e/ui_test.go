@@ -53,7 +53,7 @@ func TestUIInChromium(t *testing.T) {
 	}
 	waitHTTP(t, "http://"+addr+"/", 30*time.Second)
 
-	cmd := exec.Command("npx", "vitest", "run", "--config", "vitest.e2e.config.ts")
+	cmd := exec.Command("npx", "vitest", "run", "--config", "vitest.e2e.config.ts", "e2e/ui.e2e.ts")
 	cmd.Dir = filepath.Join(root, "frontend")
 	cmd.Env = append(os.Environ(),
 		"SOTTO_UI_URL=http://"+addr+"/",
