@@ -255,6 +255,8 @@ var userMessages = []struct {
 	{messenger.ErrBlocked, "You blocked this contact. Unblock them to write."},
 	{messenger.ErrSafetyMismatch, "Those numbers do not match. Compare them again, digit by digit."},
 	{messenger.ErrTooLarge, "Files up to 100 MB can be sent."},
+	{store.ErrWrongRecoveryKey, "That recovery key does not open this backup. Check it character by character."},
+	{store.ErrCorruptBackup, "The backup file is damaged or incomplete."},
 }
 
 // ConversationView is one row of the conversation list.

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/sotto-im/sotto/crypto/keys"
 	"github.com/sotto-im/sotto/handle"
-	"github.com/sotto-im/sotto/relay"
 	"github.com/sotto-im/sotto/relay/relaytest"
 	"github.com/sotto-im/sotto/store"
 )
@@ -31,15 +29,7 @@ func startRelay(t *testing.T) string {
 
 func startRelayTB(t testing.TB) string {
 	t.Helper()
-	st := relaytest.Open(t, "sqlite:"+filepath.Join(t.TempDir(), "relay.db"))
-	srv, err := relay.New(relay.Config{Store: st, Pow: relaytest.TestPow,
-		Limits: relay.Limits{MaxConns: 100, MaxConnsPerIP: 100}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { srv.Close(); hs.Close() })
-	return hs.URL
+	return relaytest.Serve(t)
 }
 
 // storeOptions uses the OS keyring when the test services provide one, and a
