@@ -107,7 +107,7 @@ func run() error {
 				wailsruntime.Show(c)
 			},
 		},
-		Bind:  []any{info, chats},
+		Bind:  []any{info, chats, &Dialogs{ctx: windowContext}},
 		Linux: &linux.Options{ProgramName: "sotto"},
 	})
 }

@@ -682,6 +682,8 @@ type AttachmentView struct {
 	Name string `json:"name"`
 	MIME string `json:"mime"`
 	Size int64  `json:"size"`
+	// Image: a thumbnail can be asked for (Thumbnail).
+	Image bool `json:"image"`
 }
 
 // SendFile sends the file at path (at most 100 MB) with an optional caption;
@@ -748,7 +750,7 @@ func (c *Chats) Attachments(msg int64) ([]AttachmentView, error) {
 	}
 	out := make([]AttachmentView, 0, len(infos))
 	for _, a := range infos {
-		out = append(out, AttachmentView{ID: int64(a.ID), Name: a.Name, MIME: a.MIME, Size: a.Size})
+		out = append(out, AttachmentView{ID: int64(a.ID), Name: a.Name, MIME: a.MIME, Size: a.Size, Image: isImage(a.MIME)})
 	}
 	return out, nil
 }

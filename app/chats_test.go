@@ -1,11 +1,19 @@
 package app
 
 import (
+	"bytes"
+	"encoding/base64"
 	"errors"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sotto-im/sotto/relay/relaytest"
 	"github.com/sotto-im/sotto/store"
@@ -101,5 +109,84 @@ func TestChatsWordsForPeople(t *testing.T) {
 	}
 	if _, err := c.StartConversation("carol"); err == nil || !strings.Contains(err.Error(), "your own handle") {
 		t.Fatalf("own handle: %v", err)
+	}
+}
+
+// TestChatsImageThumbnail: an image sent as a file arrives with a thumbnail
+// made on the receiving device; other files get none.
+func TestChatsImageThumbnail(t *testing.T) {
+	url := relaytest.Serve(t)
+	alice := newChats(t, "alice", url)
+	bob := newChats(t, "bob", url)
+	for _, c := range []*Chats{alice, bob} {
+		if _, err := c.Register(c.profile.String(), url, pass); err != nil {
+			t.Fatal(err)
+		}
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 1000, 500))
+	for y := range 500 {
+		for x := range 1000 {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 200, 255})
+		}
+	}
+	dir := t.TempDir()
+	pngPath := filepath.Join(dir, "gradient.png")
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pngPath, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	txtPath := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(txtPath, []byte("not an image"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conv, err := alice.StartConversation("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{pngPath, txtPath} {
+		if _, err := alice.SendFile(conv.ID, p, ""); err != nil {
+			t.Fatalf("send %s: %v", p, err)
+		}
+	}
+	var atts []AttachmentView
+	for deadline := time.Now().Add(20 * time.Second); len(atts) < 2; time.Sleep(50 * time.Millisecond) {
+		atts = atts[:0]
+		if convs, err := bob.Conversations(); err == nil && len(convs) == 1 {
+			msgs, _ := bob.Messages(convs[0].ID, 0, 10)
+			for _, m := range msgs {
+				a, _ := bob.Attachments(m.ID)
+				atts = append(atts, a...)
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bob has %d attachments", len(atts))
+		}
+	}
+	if !atts[0].Image || atts[1].Image {
+		t.Fatalf("image flags: %+v", atts)
+	}
+	url0, err := bob.Thumbnail(atts[0].ID)
+	if err != nil {
+		t.Fatalf("thumbnail: %v", err)
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(url0, "data:image/jpeg;base64,"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, err := jpeg.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("thumbnail is not a JPEG: %v", err)
+	}
+	if b := th.Bounds(); b.Dx() != 320 || b.Dy() != 160 {
+		t.Fatalf("thumbnail is %v", b)
+	}
+	if again, err := bob.Thumbnail(atts[0].ID); err != nil || again != url0 {
+		t.Fatal("second thumbnail differs (not kept)")
+	}
+	if _, err := bob.Thumbnail(atts[1].ID); !errors.Is(err, ErrNotAnImage) {
+		t.Fatalf("thumbnail of a text file: %v", err)
 	}
 }

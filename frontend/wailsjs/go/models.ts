@@ -45,6 +45,7 @@ export namespace app {
 	    name: string;
 	    mime: string;
 	    size: number;
+	    image: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new AttachmentView(source);
@@ -56,6 +57,7 @@ export namespace app {
 	        this.name = source["name"];
 	        this.mime = source["mime"];
 	        this.size = source["size"];
+	        this.image = source["image"];
 	    }
 	}
 	export class ContactView {

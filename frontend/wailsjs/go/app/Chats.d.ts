@@ -6,6 +6,8 @@ export function Accept(arg1:number):Promise<void>;
 
 export function Attachments(arg1:number):Promise<Array<app.AttachmentView>>;
 
+export function Backup(arg1:string):Promise<string>;
+
 export function Block(arg1:number):Promise<void>;
 
 export function CancelRegister():Promise<void>;
@@ -42,6 +44,8 @@ export function React(arg1:number,arg2:string):Promise<void>;
 
 export function Register(arg1:string,arg2:string,arg3:string):Promise<app.AccountStatus>;
 
+export function Restore(arg1:string,arg2:string,arg3:string):Promise<app.AccountStatus>;
+
 export function SaveAttachment(arg1:number,arg2:string):Promise<void>;
 
 export function Search(arg1:string,arg2:number):Promise<Array<app.SearchHit>>;
@@ -59,6 +63,8 @@ export function SetTyping(arg1:number,arg2:boolean):Promise<void>;
 export function StartConversation(arg1:string):Promise<app.ConversationView>;
 
 export function Status():Promise<app.AccountStatus>;
+
+export function Thumbnail(arg1:number):Promise<string>;
 
 export function Unlock(arg1:string):Promise<app.AccountStatus>;
 

@@ -10,6 +10,10 @@ export function Attachments(arg1) {
   return window['go']['app']['Chats']['Attachments'](arg1);
 }
 
+export function Backup(arg1) {
+  return window['go']['app']['Chats']['Backup'](arg1);
+}
+
 export function Block(arg1) {
   return window['go']['app']['Chats']['Block'](arg1);
 }
@@ -82,6 +86,10 @@ export function Register(arg1, arg2, arg3) {
   return window['go']['app']['Chats']['Register'](arg1, arg2, arg3);
 }
 
+export function Restore(arg1, arg2, arg3) {
+  return window['go']['app']['Chats']['Restore'](arg1, arg2, arg3);
+}
+
 export function SaveAttachment(arg1, arg2) {
   return window['go']['app']['Chats']['SaveAttachment'](arg1, arg2);
 }
@@ -116,6 +124,10 @@ export function StartConversation(arg1) {
 
 export function Status() {
   return window['go']['app']['Chats']['Status']();
+}
+
+export function Thumbnail(arg1) {
+  return window['go']['app']['Chats']['Thumbnail'](arg1);
 }
 
 export function Unlock(arg1) {
