@@ -503,3 +503,30 @@ describe('file transfer progress', () => {
     expect(fake.calls.length).toBe(before);
   });
 });
+
+describe('attachments', () => {
+  it('attaches a chosen file with the draft as caption, shows it with a local thumbnail, and saves it', async () => {
+    fake = installFake({ conversations: [conv({ id: 1, handle: 'bob' })] });
+    render(App);
+    const pane = await openConversation('bob');
+    const attach = within(pane).getByRole('button', { name: 'Attach a file' });
+    await fireEvent.click(attach); // cancelled: nothing is sent
+    await waitFor(() => expect(fake!.called('ChooseFile')).toHaveLength(1));
+    expect(fake.called('SendFile')).toEqual([]);
+
+    fake.override.ChooseFile = () => '/home/a/cat.png';
+    const box = within(pane).getByRole('textbox', { name: 'Message @bob' }) as HTMLTextAreaElement;
+    await fireEvent.input(box, { target: { value: 'my cat' } });
+    await fireEvent.click(attach);
+    await waitFor(() => expect(fake!.called('SendFile')).toEqual([[1, '/home/a/cat.png', 'my cat']]));
+    await waitFor(() => expect(box.value).toBe(''));
+    const img = await within(pane).findByRole('img', { name: 'cat.png' });
+    expect(img.getAttribute('src')).toMatch(/^data:image\/jpeg/);
+    expect(within(pane).getByText('2.5 MB')).toBeTruthy();
+
+    fake.override.ChooseSavePath = (_t, name) => `/home/a/Downloads/${name}`;
+    await fireEvent.click(within(pane).getByRole('button', { name: 'Save cat.png' }));
+    expect((await within(pane).findByRole('status')).textContent).toBe('Saved to /home/a/Downloads/cat.png');
+    expect(fake.called('SaveAttachment')).toEqual([[expect.any(Number), '/home/a/Downloads/cat.png']]);
+  });
+});

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   dayLabel,
   estimateLeft,
+  fileSize,
   initials,
   layoutMessages,
   listTime,
@@ -98,5 +99,14 @@ describe('format', () => {
     expect(estimateLeft(6000, 5000)).toBe('Almost done…');
     expect(preview('a\n  b', 80)).toBe('a b');
     expect(preview('x'.repeat(100), 10)).toBe('xxxxxxxxx…');
+  });
+});
+
+describe('fileSize', () => {
+  it('reads like people write it', () => {
+    expect(fileSize(980)).toBe('980 B');
+    expect(fileSize(12_345)).toBe('12 KB');
+    expect(fileSize(3_400_000)).toBe('3.4 MB');
+    expect(fileSize(100_000_000)).toBe('100 MB');
   });
 });

@@ -155,3 +155,11 @@ export function preview(body: string, max = 80): string {
   const line = body.replace(/\s+/g, ' ').trim();
   return line.length > max ? line.slice(0, max - 1) + '…' : line;
 }
+
+/** File sizes as people read them: "980 B", "12 KB", "3.4 MB". */
+export function fileSize(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1_000_000) return `${Math.round(bytes / 1000)} KB`;
+  const mb = bytes / 1_000_000;
+  return `${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB`;
+}

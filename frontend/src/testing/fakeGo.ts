@@ -8,6 +8,7 @@ export interface Fake {
   status: AccountStatus;
   conversations: Conversation[];
   messages: Map<number, Message[]>;
+  files: Map<number, { id: number; name: string; mime: string; size: number; image: boolean }[]>;
   /** Overrides by method name: return a value or throw. */
   override: Record<string, (...args: unknown[]) => unknown>;
   emit(e: SottoEvent): void;
@@ -58,6 +59,7 @@ export function installFake(init: Partial<Pick<Fake, 'status' | 'conversations'>
     conversations: init.conversations ?? [],
     messages: new Map(Object.entries(init.messages ?? {}).map(([k, v]) => [Number(k), v])),
     override: {},
+    files: new Map(),
     emit: (e) => listeners.forEach((l) => l(e)),
     called: (name) => fake.calls.filter((c) => c.name === name).map((c) => c.args),
     uninstall: () => {
@@ -106,6 +108,15 @@ export function installFake(init: Partial<Pick<Fake, 'status' | 'conversations'>
     DismissKeyChange: (c: number) => {
       fake.conversations = fake.conversations.map((x) => (x.id === c ? { ...x, keyChangedAt: 0 } : x)) as Conversation[];
     },
+    SendFile: (c: number, path: string, caption: string) => {
+      const m = msg({ id: nextId++, outgoing: true, status: 'pending', body: caption });
+      fake.messages.set(c, [...(fake.messages.get(c) ?? []), m]);
+      fake.files.set(m.id, [{ id: m.id * 10, name: path.split('/').pop()!, mime: 'image/png', size: 2_500_000, image: true }]);
+      return m;
+    },
+    Attachments: (m: number) => fake.files.get(m) ?? [],
+    Thumbnail: () => 'data:image/jpeg;base64,AAAA',
+    SaveAttachment: () => undefined,
     Preferences: () => ({ readReceipts: true, typingIndicators: true, notificationContent: 'full' }),
     SetPreferences: (p: unknown) => p,
   };
@@ -117,7 +128,15 @@ export function installFake(init: Partial<Pick<Fake, 'status' | 'conversations'>
       return f(...args);
     };
   }
+  const Dialogs: Record<string, (...a: unknown[]) => Promise<unknown>> = {};
+  for (const name of ['ChooseFile', 'ChooseSavePath']) {
+    Dialogs[name] = async (...args: unknown[]) => {
+      fake.calls.push({ name, args });
+      return (fake.override[name] ?? (() => ''))(...args);
+    };
+  }
   (globalThis as G).go = {
+    main: { Dialogs },
     app: {
       Chats,
       Info: {
