@@ -116,7 +116,8 @@ func handleProblem(err error) string {
 
 // Register creates the account: keys, the encrypted profile, and the handle
 // claimed at the relay with a proof of work (which takes a few seconds;
-// CancelRegister stops it). passphrase is needed only where no OS keyring is
+// "proof-of-work" events report attempts against the expected number, for a
+// progress bar and an estimate; CancelRegister stops it). passphrase is needed only where no OS keyring is
 // reachable.
 func (c *Chats) Register(handleText, relayURL, passphrase string) (AccountStatus, error) {
 	h, err := handle.Parse(handleText)
@@ -136,7 +137,10 @@ func (c *Chats) Register(handleText, relayURL, passphrase string) (AccountStatus
 	c.cancelOn = cancel
 	c.mu.Unlock()
 	defer cancel()
-	m, err := messenger.Create(ctx, c.config(passphrase), relayURL, h)
+	emit := c.emitter()
+	m, err := messenger.Create(ctx, c.config(passphrase), relayURL, h, func(done, total int64) {
+		emit(messenger.Event{Kind: messenger.EventProofOfWork, Done: done, Total: total})
+	})
 	c.mu.Lock()
 	c.cancelOn = nil
 	c.mu.Unlock()

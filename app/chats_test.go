@@ -12,9 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/sotto-im/sotto/app/messenger"
 	"github.com/sotto-im/sotto/relay/relaytest"
 	"github.com/sotto-im/sotto/store"
 )
@@ -188,5 +190,33 @@ func TestChatsImageThumbnail(t *testing.T) {
 	}
 	if _, err := bob.Thumbnail(atts[1].ID); !errors.Is(err, ErrNotAnImage) {
 		t.Fatalf("thumbnail of a text file: %v", err)
+	}
+}
+
+// TestRegisterReportsProofOfWork: registration tells the UI about each
+// proof-of-work attempt, against the number expected, for its progress bar.
+func TestRegisterReportsProofOfWork(t *testing.T) {
+	url := relaytest.Serve(t)
+	var mu sync.Mutex
+	var seen []messenger.Event
+	c := NewChats("dora", filepath.Join(t.TempDir(), "dora"), url, slog.New(slog.DiscardHandler), func(e messenger.Event) {
+		mu.Lock()
+		seen = append(seen, e)
+		mu.Unlock()
+	})
+	t.Cleanup(func() { _ = CloseChats(c) })
+	if _, err := c.Register("dora", "", pass); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var pow []messenger.Event
+	for _, e := range seen {
+		if e.Kind == messenger.EventProofOfWork {
+			pow = append(pow, e)
+		}
+	}
+	if len(pow) == 0 || pow[0].Total != 1<<relaytest.TestPow.Bits || pow[0].Done != 0 {
+		t.Fatalf("proof-of-work events: %+v", pow)
 	}
 }

@@ -92,9 +92,10 @@ type Messenger struct {
 
 // Create makes a new account: identity and device keys, prekeys, a profile in
 // cfg.Dir (keys in the keyring or under a passphrase), and the handle claimed
-// at the relay with a proof of work (bounded by ctx: cancel it to stop).
-// Nothing is left behind if any step fails.
-func Create(ctx context.Context, cfg Config, relayURL string, h handle.Handle) (_ *Messenger, err error) {
+// at the relay with a proof of work (bounded by ctx: cancel it to stop; pow,
+// if not nil, hears of each attempt against the expected number). Nothing is
+// left behind if any step fails.
+func Create(ctx context.Context, cfg Config, relayURL string, h handle.Handle, pow Progress) (_ *Messenger, err error) {
 	cfg.defaults()
 	if _, err := os.Stat(cfg.Dir); err == nil {
 		entries, _ := os.ReadDir(cfg.Dir)
@@ -203,6 +204,11 @@ func Create(ctx context.Context, cfg Config, relayURL string, h handle.Handle) (
 		DeviceCertificate: cert.Marshal(),
 		Prekeys:           public,
 		DeliveryToken:     token,
+		Progress: func(tries, expected uint64) {
+			if pow != nil {
+				pow(int64(tries), int64(expected))
+			}
+		},
 	}); err != nil {
 		return nil, fmt.Errorf("register the handle: %w", err)
 	}

@@ -73,7 +73,7 @@ func benchPeer(b *testing.B, url, name string) *benchAccount {
 	a := &benchAccount{}
 	dir := filepath.Join(b.TempDir(), name)
 	m, err := Create(context.Background(), Config{Dir: dir, Store: store.Options{Protection: store.ProtectionPassphrase, Passphrase: []byte("bench")},
-		Events: EmitterFunc(func(e Event) { a.Emit(e) })}, url, handle.MustParse(name))
+		Events: EmitterFunc(func(e Event) { a.Emit(e) })}, url, handle.MustParse(name), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -20,6 +20,9 @@ const (
 	EventUpdated EventKind = "updated"
 	// EventProgress: an attachment transfer moved (Done of Total bytes).
 	EventProgress EventKind = "progress"
+	// EventProofOfWork: registration's proof of work made another attempt
+	// (Done attempts of Total expected).
+	EventProofOfWork EventKind = "proof-of-work"
 )
 
 // Event is one thing the UI, notifications or the CLI may want to show. It

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -67,7 +68,7 @@ func (p *peer) Emit(e Event) {
 func newPeer(t *testing.T, relayURL, name string) *peer {
 	t.Helper()
 	p := &peer{t: t, dir: filepath.Join(t.TempDir(), name), wake: make(chan struct{}, 1)}
-	m, err := Create(context.Background(), p.config(), relayURL, handle.MustParse(name))
+	m, err := Create(context.Background(), p.config(), relayURL, handle.MustParse(name), nil)
 	if err != nil {
 		t.Fatalf("create %s: %v", name, err)
 	}
@@ -445,5 +446,58 @@ func TestPrekeyRefill(t *testing.T) {
 	bob.waitFor("carol's message", func(e Event) bool { return e.Kind == EventRequest })
 	if h := bob.history(t, "carol"); len(h) != 1 || h[0].Body != "hello from a new prekey" {
 		t.Fatalf("bob has %q", bodies(h))
+	}
+}
+
+// pause stops receiving without closing the account.
+func (p *peer) pause() {
+	p.cancel()
+	<-p.done
+}
+
+// TestSimultaneousFirstMessages: Alice and Bob write to each other before
+// either has received anything, so both start a session. Every message
+// arrives, and the conversation carries on both ways afterwards.
+func TestSimultaneousFirstMessages(t *testing.T) {
+	ctx := context.Background()
+	url := startRelay(t)
+	alice := newPeer(t, url, "alice")
+	bob := newPeer(t, url, "bob")
+	alice.pause()
+	bob.pause()
+	if _, err := alice.m.SendText(ctx, handle.MustParse("bob"), "hi bob (crossing)", 0); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Millisecond)
+	if _, err := bob.m.SendText(ctx, handle.MustParse("alice"), "hi alice (crossing)", 0); err != nil {
+		t.Fatal(err)
+	}
+	alice.start()
+	bob.start()
+	want := []string{"hi bob (crossing)", "hi alice (crossing)"}
+	for i := range 3 {
+		time.Sleep(2 * time.Millisecond)
+		a := fmt.Sprintf("alice %d", i)
+		if _, err := alice.m.SendText(ctx, handle.MustParse("bob"), a, 0); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond)
+		b := fmt.Sprintf("bob %d", i)
+		if _, err := bob.m.SendText(ctx, handle.MustParse("alice"), b, 0); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, a, b)
+	}
+	for _, p := range []struct {
+		peer *peer
+		with string
+	}{{alice, "bob"}, {bob, "alice"}} {
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			if got := bodies(p.peer.history(t, p.with)); equal(got, want) {
+				break
+			} else if time.Now().After(deadline) {
+				t.Fatalf("%s has %q, want %q", p.peer.m.Handle(), got, want)
+			}
+		}
 	}
 }

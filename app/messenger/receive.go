@@ -94,13 +94,17 @@ func (m *Messenger) receivePrekeyMessage(ctx context.Context, opened *sealed.Ope
 		return err
 	}
 	device := pm.Sender.Device.String()
+	var old []byte
+	var oldRec *sessionRecord
 	if known {
 		// The initiator wraps every message in the same prekey message until
 		// it hears back: those repeats belong to the session already made.
-		if state, err := m.st.Session(ctx, c.ID, device); err == nil {
-			if rec, err := parseSessionRecord(state); err == nil && rec.baseKey == pm.BaseKey {
+		if old, err = m.st.Session(ctx, c.ID, device); err == nil {
+			if oldRec, err = parseSessionRecord(old); err == nil && oldRec.knows(pm.BaseKey) {
 				return m.receiveRatchet(ctx, c, pm.Sender.Device, pm.Message)
 			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("load session: %w", err)
 		}
 	}
 
@@ -136,7 +140,18 @@ func (m *Messenger) receivePrekeyMessage(ctx context.Context, opened *sealed.Ope
 	if err := m.rememberDevice(ctx, c.ID, acc.Sender.Device); err != nil {
 		return err
 	}
-	if err := m.commit(ctx, c, device, nil, rec.marshal(), consumed, msg); err != nil {
+	// Whatever session is stored when this commits (one we started a moment
+	// ago included) is kept for decrypting what is still in flight.
+	err = m.commit(ctx, c, device, func(old []byte) ([]byte, error) {
+		merged := rec
+		if old != nil {
+			if o, err := parseSessionRecord(old); err == nil {
+				merged.replacing(o)
+			}
+		}
+		return merged.marshal(), nil
+	}, consumed, msg)
+	if err != nil {
 		return err
 	}
 	if len(consumed) > 0 {
@@ -163,40 +178,55 @@ func (m *Messenger) receiveRatchet(ctx context.Context, c store.Contact, d keys.
 		m.mu.Unlock()
 		return fmt.Errorf("%w: stored session: %v", errDrop, err)
 	}
-	sess, err := ratchet.Unmarshal(rec.ratchet)
-	if err != nil {
-		m.mu.Unlock()
-		return fmt.Errorf("%w: stored session: %v", errDrop, err)
-	}
-	plaintext, err := sess.Decrypt(m.cfg.Rand, msg, m.cfg.Now())
-	if err != nil {
+	// The current session first, then the ones it replaced.
+	var plaintext []byte
+	for i := -1; i < len(rec.previous) && plaintext == nil; i++ {
+		slot := &rec.ratchet
+		if i >= 0 {
+			slot = &rec.previous[i].ratchet
+		}
+		sess, err := ratchet.Unmarshal(*slot)
+		if err != nil {
+			continue
+		}
+		pt, err := sess.Decrypt(m.cfg.Rand, msg, m.cfg.Now())
+		if err == nil {
+			var next []byte
+			if next, err = sess.MarshalBinary(); err == nil {
+				plaintext, *slot = pt, next
+				if i < 0 {
+					// A decrypted reply means the peer has our session: stop wrapping.
+					rec.initiation = nil
+				}
+			}
+		}
 		sess.Destroy()
-		m.mu.Unlock()
-		// A replay (the relay redelivered, or a sender resent) lands here too.
-		return fmt.Errorf("%w: ratchet message does not decrypt: %v", errDrop, err)
 	}
-	next, err := sess.MarshalBinary()
-	sess.Destroy()
 	m.mu.Unlock()
-	if err != nil {
-		return fmt.Errorf("encode session: %w", err)
+	if plaintext == nil {
+		// A replay (the relay redelivered, or a sender resent) lands here too.
+		return fmt.Errorf("%w: ratchet message does not decrypt with any session", errDrop)
 	}
-	// A decrypted reply means the peer has our session: stop wrapping.
-	rec.ratchet, rec.initiation = next, nil
 	cm, err := content.Decode(plaintext)
 	clear(plaintext)
 	if err != nil {
 		// Authentic but meaningless: keep the ratchet step, store nothing.
 		cm = nil
 	}
-	return m.commit(ctx, c, d.String(), state, rec.marshal(), nil, cm)
+	next := rec.marshal()
+	return m.commit(ctx, c, d.String(), func(old []byte) ([]byte, error) {
+		if !bytes.Equal(old, state) {
+			return nil, fmt.Errorf("session changed during a receive step")
+		}
+		return next, nil
+	}, nil, cm)
 }
 
 // commit stores the new session state together with what the message says,
 // in one transaction where a message row is involved. expect, when set, is
 // the state the new one was derived from: if another step stored a different
 // one meanwhile, this step is abandoned (and the envelope retried).
-func (m *Messenger) commit(ctx context.Context, c store.Contact, device string, expect, state []byte, consumed []store.PrekeyRef, msg *content.Message) error {
+func (m *Messenger) commit(ctx context.Context, c store.Contact, device string, next func(old []byte) ([]byte, error), consumed []store.PrekeyRef, msg *content.Message) error {
 	cs, err := m.State(ctx, c.ID)
 	if err != nil {
 		return err
@@ -232,10 +262,8 @@ func (m *Messenger) commit(ctx context.Context, c store.Contact, device string, 
 	}
 	m.mu.Lock()
 	id, err := m.st.UpdateSession(ctx, c.ID, device, func(old []byte) (store.SessionUpdate, error) {
-		if expect != nil && !bytes.Equal(old, expect) {
-			return store.SessionUpdate{}, fmt.Errorf("session changed during a receive step")
-		}
-		return store.SessionUpdate{State: state, Message: row, ConsumePrekeys: consumed}, nil
+		state, err := next(old)
+		return store.SessionUpdate{State: state, Message: row, ConsumePrekeys: consumed}, err
 	})
 	m.mu.Unlock()
 	dup := errors.Is(err, store.ErrDuplicate)
@@ -245,7 +273,8 @@ func (m *Messenger) commit(ctx context.Context, c store.Contact, device string, 
 		row = nil
 		m.mu.Lock()
 		_, err = m.st.UpdateSession(ctx, c.ID, device, func(old []byte) (store.SessionUpdate, error) {
-			return store.SessionUpdate{State: state, ConsumePrekeys: consumed}, nil
+			state, err := next(old)
+			return store.SessionUpdate{State: state, ConsumePrekeys: consumed}, err
 		})
 		m.mu.Unlock()
 	}
@@ -431,11 +460,8 @@ func (m *Messenger) contactFromClaim(ctx context.Context, claimed string, ik key
 	if !errors.Is(err, store.ErrNotFound) {
 		return store.Contact{}, fmt.Errorf("find contact: %w", err)
 	}
-	id, err := m.st.AddContact(ctx, store.Contact{Handle: h.String(), IdentityKey: ik.Bytes(), Verification: store.Unverified})
-	if err != nil {
-		return store.Contact{}, fmt.Errorf("add contact: %w", err)
-	}
-	return m.st.Contact(ctx, id)
+	c, _, err := m.addContact(ctx, h, ik)
+	return c, err
 }
 
 func (m *Messenger) rememberDevice(ctx context.Context, c store.ContactID, d keys.DeviceID) error {

@@ -42,14 +42,31 @@ func (m *Messenger) FindContact(ctx context.Context, h handle.Handle) (store.Con
 	if err != nil {
 		return store.Contact{}, fmt.Errorf("relay sent a bad identity key: %w", err)
 	}
-	id, err := m.st.AddContact(ctx, store.Contact{Handle: h.String(), IdentityKey: ik.Bytes(), Verification: store.Unverified})
-	if err != nil {
-		return store.Contact{}, fmt.Errorf("add contact: %w", err)
+	c, created, err := m.addContact(ctx, h, ik)
+	if err != nil || !created {
+		// Not created: the receive path added this contact meanwhile (their
+		// first message crossed our lookup) and its session is the one to use.
+		return c, err
 	}
-	if err := m.startSessions(ctx, id, ik, look); err != nil {
+	if err := m.startSessions(ctx, c.ID, ik, look); err != nil {
 		return store.Contact{}, err
 	}
-	return m.st.Contact(ctx, id)
+	return m.st.Contact(ctx, c.ID)
+}
+
+// addContact adds h with identity key ik, or returns the contact that was
+// added under that handle a moment ago by the other path (send or receive).
+func (m *Messenger) addContact(ctx context.Context, h handle.Handle, ik keys.IdentityPublicKey) (store.Contact, bool, error) {
+	id, err := m.st.AddContact(ctx, store.Contact{Handle: h.String(), IdentityKey: ik.Bytes(), Verification: store.Unverified})
+	if errors.Is(err, store.ErrDuplicate) {
+		c, err := m.st.ContactByHandle(ctx, h.String())
+		return c, false, err
+	}
+	if err != nil {
+		return store.Contact{}, false, fmt.Errorf("add contact: %w", err)
+	}
+	c, err := m.st.Contact(ctx, id)
+	return c, true, err
 }
 
 // startSessions runs PQXDH with every device in a lookup and stores the new
@@ -84,7 +101,15 @@ func (m *Messenger) startSessions(ctx context.Context, c store.ContactID, peer k
 			return fmt.Errorf("encode session: %w", err)
 		}
 		rec := sessionRecord{ratchet: state, initiation: initBytes, peer: bundle.Device.Marshal()}
-		err = m.st.PutSession(ctx, c, bundle.Device.Device.String(), rec.marshal())
+		// A session the other side started meanwhile is kept for decrypting.
+		_, err = m.st.UpdateSession(ctx, c, bundle.Device.Device.String(), func(old []byte) (store.SessionUpdate, error) {
+			if old != nil {
+				if o, err := parseSessionRecord(old); err == nil {
+					rec.replacing(o)
+				}
+			}
+			return store.SessionUpdate{State: rec.marshal()}, nil
+		})
 		clear(state)
 		m.mu.Unlock()
 		if err != nil {

@@ -149,6 +149,10 @@ type Registration struct {
 	DeviceCertificate []byte
 	Prekeys           [][]byte
 	DeliveryToken     []byte
+	// Progress, if set, is called before each proof-of-work attempt with the
+	// attempts made so far and the expected number (2^bits): enough for a
+	// progress bar and a time estimate.
+	Progress func(tries, expected uint64)
 }
 
 // Register fetches a challenge, solves its proof of work (bounded by ctx)
@@ -161,7 +165,15 @@ func (c *Client) Register(ctx context.Context, r Registration) (api.RegisterResp
 	if err := ch.Pow.Validate(); err != nil {
 		return api.RegisterResponse{}, fmt.Errorf("client: relay asks for %w", err)
 	}
-	nonce, ok := api.SolvePow(ch.Pow, ch.Challenge, r.Handle.Hash(), func() bool { return ctx.Err() != nil })
+	var tries uint64
+	expected := uint64(1) << ch.Pow.Bits
+	nonce, ok := api.SolvePow(ch.Pow, ch.Challenge, r.Handle.Hash(), func() bool {
+		if r.Progress != nil {
+			r.Progress(tries, expected)
+		}
+		tries++
+		return ctx.Err() != nil
+	})
 	if !ok {
 		return api.RegisterResponse{}, ctx.Err()
 	}
