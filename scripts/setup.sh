@@ -17,6 +17,8 @@ APT_PACKAGES=(
   build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev
   # the real window under Xvfb, screenshots, the session bus
   xvfb xauth dbus at-spi2-core imagemagick x11-utils xdg-utils
+  # emoji in the UI (reactions, the composer palette) under Xvfb and headless Chromium
+  fonts-noto-color-emoji
   # UI tests in a real browser
   chromium
   # store: the real Secret Service for keyring tests
@@ -49,7 +51,8 @@ if ! wails version 2>/dev/null | grep -q "${WAILS_VERSION}"; then
   log "go install wails ${WAILS_VERSION}"
   go install "github.com/wailsapp/wails/v2/cmd/wails@${WAILS_VERSION}"
 fi
-if ! staticcheck -version 2>/dev/null | grep -q "${STATICCHECK_VERSION}"; then
+# staticcheck prints "staticcheck 2026.2.2 (0.8.2)": compare the module version.
+if ! staticcheck -version 2>/dev/null | grep -qF "(${STATICCHECK_VERSION#v})"; then
   log "go install staticcheck ${STATICCHECK_VERSION}"
   go install "honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}"
 fi
