@@ -6,6 +6,9 @@
 // is skipped; the Go test fails if it was skipped there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expectNoSeriousA11yViolations, launch, openPage, PASSPHRASE, shot } from './helpers';
 
 const aliceURL = process.env.SOTTO_ALICE_URL;
@@ -268,5 +271,27 @@ describe.skipIf(!aliceURL || !bobURL)('two clients messaging through a relay', (
     await shot(bob, 'dark');
     await expectNoSeriousA11yViolations(bob, 'conversation, dark theme');
     await bob.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('a picture Alice sends reaches Bob with a thumbnail made on his side', async () => {
+    // The Attach button opens the system's file dialog in the app window, out
+    // of Chromium's reach: send through the same backend call it makes.
+    const dir = mkdtempSync(join(tmpdir(), 'sotto-attach-'));
+    const path = join(dir, 'dot.png');
+    writeFileSync(path, Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'));
+    await alice.evaluate(async (p) => {
+      type Chats = { Conversations(): Promise<{ id: number; handle: string }[]>; SendFile(c: number, p: string, cap: string): Promise<unknown> };
+      const chats = (window as unknown as { go: { app: { Chats: Chats } } }).go.app.Chats;
+      const c = (await chats.Conversations()).find((x) => x.handle === 'bob')!;
+      await chats.SendFile(c.id, p, 'a very small picture');
+    }, path);
+    const bobPane = bob.getByRole('main', { name: 'Conversation with @alice' });
+    const message = bobPane.locator('article.message', { hasText: 'a very small picture' });
+    await message.waitFor({ timeout: 30_000 });
+    await message.getByRole('button', { name: 'Save dot.png' }).waitFor({ timeout: 30_000 });
+    await message.getByRole('img', { name: 'dot.png' }).waitFor();
+    await alice.getByRole('main', { name: 'Conversation with @bob' }).getByRole('button', { name: 'Save dot.png' }).waitFor({ timeout: 10_000 });
+    await shot(bob, 'attachment');
+    await expectNoSeriousA11yViolations(bob, 'conversation with an attachment');
   });
 });
