@@ -530,3 +530,18 @@ describe('attachments', () => {
     expect(fake.called('SaveAttachment')).toEqual([[expect.any(Number), '/home/a/Downloads/cat.png']]);
   });
 });
+
+describe('backup', () => {
+  it('backs up to the chosen file and shows the recovery key once', async () => {
+    fake = installFake();
+    fake.override.ChooseSavePath = (_t, name) => `/home/a/${name}`;
+    render(App);
+    await screen.findByText('No conversations yet');
+    await fireEvent.keyDown(window, { key: ',', ctrlKey: true });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Account' }));
+    await fireEvent.click(await screen.findByRole('button', { name: 'Back up…' }));
+    expect((await screen.findByTestId('recovery-key')).textContent).toBe('ABCD-EFGH-IJKL-MNOP');
+    expect(fake.called('Backup')).toEqual([['/home/a/sotto-backup.sotto']]);
+    expect(screen.getByRole('status').textContent).toMatch(/will not show it again/);
+  });
+});

@@ -139,6 +139,12 @@ export const chooseFile = (title: string) => dialog(() => Dialogs.ChooseFile(tit
 /** The system's save dialog: a path, or "" when cancelled. */
 export const chooseSavePath = (title: string, suggested: string) => dialog(() => Dialogs.ChooseSavePath(title, suggested));
 
+/** Writes the whole profile, encrypted, to path; returns the recovery key (shown once). */
+export const backup = (path: string) => call(() => Chats.Backup(path));
+/** Makes this empty profile from a backup file and its recovery key. */
+export const restore = (path: string, recoveryKey: string, passphrase: string) =>
+  call(() => Chats.Restore(path, recoveryKey, passphrase));
+
 export const preferences = () => call(() => Chats.Preferences());
 export const setPreferences = (p: Preferences) => call(() => Chats.SetPreferences(p));
 

@@ -117,6 +117,8 @@ export function installFake(init: Partial<Pick<Fake, 'status' | 'conversations'>
     Attachments: (m: number) => fake.files.get(m) ?? [],
     Thumbnail: () => 'data:image/jpeg;base64,AAAA',
     SaveAttachment: () => undefined,
+    Backup: () => 'ABCD-EFGH-IJKL-MNOP',
+    Restore: () => ({ hasProfile: true, signedIn: true, handle: 'alice', defaultRelay: '' }),
     Preferences: () => ({ readReceipts: true, typingIndicators: true, notificationContent: 'full' }),
     SetPreferences: (p: unknown) => p,
   };
