@@ -545,3 +545,26 @@ describe('backup', () => {
     expect(screen.getByRole('status').textContent).toMatch(/will not show it again/);
   });
 });
+
+describe('restore', () => {
+  it('restores from a chosen backup with its recovery key, asking for a passphrase when there is no keyring', async () => {
+    fake = installFake({ status: { hasProfile: false, signedIn: false, handle: '', defaultRelay: '' } as never });
+    fake.override.ChooseFile = () => '/media/usb/sotto-backup.sotto';
+    fake.override.Restore = (_p, _k, pass) => {
+      if (!pass) throw 'No keyring is available on this computer: choose a passphrase to protect your messages.';
+      return { hasProfile: true, signedIn: true, handle: 'alice', defaultRelay: '' };
+    };
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Restore from a backup' }));
+    await fireEvent.click(await screen.findByRole('button', { name: 'Choose file…' }));
+    await waitFor(() => expect(screen.getByTestId('backup-path').textContent).toBe('/media/usb/sotto-backup.sotto'));
+    await fireEvent.input(screen.getByLabelText('Recovery key'), { target: { value: ' ABCD-EFGH ' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Restore' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/choose a passphrase/);
+    await fireEvent.input(screen.getByLabelText('Passphrase'), { target: { value: 'correct horse' } });
+    await fireEvent.input(screen.getByLabelText('The same passphrase again'), { target: { value: 'correct horse' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Restore' }));
+    expect(await screen.findByRole('heading', { name: 'You are @alice' })).toBeTruthy();
+    expect(fake.called('Restore').at(-1)).toEqual(['/media/usb/sotto-backup.sotto', 'ABCD-EFGH', 'correct horse']);
+  });
+});
