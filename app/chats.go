@@ -16,6 +16,7 @@ import (
 	"github.com/sotto-im/sotto/app/content"
 	"github.com/sotto-im/sotto/app/messenger"
 	"github.com/sotto-im/sotto/handle"
+	"github.com/sotto-im/sotto/relay/client"
 	"github.com/sotto-im/sotto/store"
 )
 
@@ -89,7 +90,10 @@ func (c *Chats) Status() AccountStatus {
 // HandleCheck is the live feedback on a handle being typed.
 type HandleCheck struct {
 	Handle  string `json:"handle"`  // normalised
-	Problem string `json:"problem"` // empty when the handle is well formed
+	Problem string `json:"problem"` // empty when the handle can be claimed (as far as known)
+	// Availability is "available", "taken", "reserved", or "unknown" (not
+	// asked, or the relay did not answer).
+	Availability string `json:"availability"`
 }
 
 // CheckHandle validates a handle as typed (the relay decides availability
@@ -97,9 +101,39 @@ type HandleCheck struct {
 func (c *Chats) CheckHandle(s string) HandleCheck {
 	h, err := handle.Parse(s)
 	if err != nil {
-		return HandleCheck{Problem: handleProblem(err)}
+		return HandleCheck{Problem: handleProblem(err), Availability: "unknown"}
 	}
-	return HandleCheck{Handle: h.String()}
+	return HandleCheck{Handle: h.String(), Availability: "unknown"}
+}
+
+// CheckHandleAt also asks the relay (relayURL, or the default one) whether
+// the handle is still free. The relay hears its hash, not the handle.
+func (c *Chats) CheckHandleAt(s, relayURL string) HandleCheck {
+	check := c.CheckHandle(s)
+	if check.Problem != "" {
+		return check
+	}
+	if relayURL == "" {
+		relayURL = c.defaultRelay
+	}
+	rc, err := client.New(relayURL, nil)
+	if err != nil {
+		return check
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	a, err := rc.Availability(ctx, handle.MustParse(check.Handle))
+	switch {
+	case err != nil:
+		c.log.Warn("handle availability unknown", "err", err.Error())
+	case a.Available:
+		check.Availability = "available"
+	case a.Reason == "reserved":
+		check.Availability, check.Problem = "reserved", "That handle is reserved. Choose another."
+	default:
+		check.Availability, check.Problem = "taken", "Someone already has that handle. Choose another."
+	}
+	return check
 }
 
 func handleProblem(err error) string {

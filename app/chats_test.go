@@ -101,8 +101,20 @@ func TestChatsWordsForPeople(t *testing.T) {
 	if got := c.CheckHandle("@Carol_1"); got.Problem != "" || got.Handle != "carol_1" {
 		t.Fatalf("CheckHandle = %+v", got)
 	}
+	if got := c.CheckHandleAt("carol", url); got.Availability != "available" || got.Problem != "" {
+		t.Fatalf("CheckHandleAt before registering = %+v", got)
+	}
 	if _, err := c.Register("carol", url, pass); err != nil {
 		t.Fatal(err)
+	}
+	if got := c.CheckHandleAt("@Carol", url); got.Availability != "taken" || got.Problem == "" {
+		t.Fatalf("CheckHandleAt after registering = %+v", got)
+	}
+	if got := c.CheckHandleAt("support", url); got.Availability != "reserved" {
+		t.Fatalf("CheckHandleAt of a reserved handle = %+v", got)
+	}
+	if got := c.CheckHandleAt("someone_else", "http://127.0.0.1:1"); got.Availability != "unknown" || got.Problem != "" {
+		t.Fatalf("CheckHandleAt with no relay = %+v", got)
 	}
 	_, err := c.StartConversation("nobody_at_all")
 	var ue *UserError

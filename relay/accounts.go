@@ -489,3 +489,36 @@ func (s *Server) handleSenderCertificate(w http.ResponseWriter, r *http.Request,
 	}
 	s.writeJSON(w, http.StatusOK, api.SenderCertificate{Certificate: sc.Marshal(), Expires: exp})
 }
+
+// handleAvailability is GET /v1/availability?handle={hash}&skeleton={hash}:
+// whether the handle is taken or reserved, for live feedback while someone
+// types one. The client sends hashes, not the handle; rate limited per IP.
+func (s *Server) handleAvailability(w http.ResponseWriter, r *http.Request) {
+	if err := s.limit(s.lim.availability, clientIP(r)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	h, err := handle.ParseHash(r.URL.Query().Get("handle"))
+	if err != nil {
+		s.writeError(w, api.Errorf(api.CodeBadRequest, "handle must be a 64-character hex hash"))
+		return
+	}
+	sk, err := handle.ParseHash(r.URL.Query().Get("skeleton"))
+	if err != nil {
+		s.writeError(w, api.Errorf(api.CodeBadRequest, "skeleton must be a 64-character hex hash"))
+		return
+	}
+	if s.reserved[sk] {
+		s.writeJSON(w, http.StatusOK, api.Availability{Reason: "reserved"})
+		return
+	}
+	_, _, err = s.st.Account(r.Context(), h)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.writeJSON(w, http.StatusOK, api.Availability{Available: true})
+	case err != nil:
+		s.fail(w, r, err)
+	default:
+		s.writeJSON(w, http.StatusOK, api.Availability{Reason: "taken"})
+	}
+}

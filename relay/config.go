@@ -24,16 +24,18 @@ func PerWindow(n int, window time.Duration) Rate {
 
 // Limits are the abuse limits. A zero Rate disables that limiter.
 type Limits struct {
-	RegisterPerIP   Rate // registration attempts per IP
-	AuthPerIP       Rate // auth and registration challenges, tokens, per IP
-	LookupPerDevice Rate // lookups by one device
-	LookupPerTarget Rate // lookups of one handle
-	SendPerDevice   Rate // sends by one authenticated device
-	SendPerConn     Rate // sealed sends on one anonymous connection
-	SendPerIP       Rate // sealed sends over HTTP per IP
-	PrekeysPerDev   Rate // prekey uploads per device
-	TURNPerDevice   Rate // TURN credentials per device
-	BlobsPerDevice  Rate // attachment uploads per device
+	RegisterPerIP Rate // registration attempts per IP
+	// AvailabilityPerIP bounds "is this handle free?" checks per IP.
+	AvailabilityPerIP Rate
+	AuthPerIP         Rate // auth and registration challenges, tokens, per IP
+	LookupPerDevice   Rate // lookups by one device
+	LookupPerTarget   Rate // lookups of one handle
+	SendPerDevice     Rate // sends by one authenticated device
+	SendPerConn       Rate // sealed sends on one anonymous connection
+	SendPerIP         Rate // sealed sends over HTTP per IP
+	PrekeysPerDev     Rate // prekey uploads per device
+	TURNPerDevice     Rate // TURN credentials per device
+	BlobsPerDevice    Rate // attachment uploads per device
 
 	MaxConns      int // WebSocket connections on this node
 	MaxConnsPerIP int // WebSocket connections per client IP
@@ -45,6 +47,7 @@ type Limits struct {
 func DefaultLimits() Limits {
 	return Limits{
 		RegisterPerIP:      PerWindow(6, time.Hour),
+		AvailabilityPerIP:  PerWindow(60, time.Minute),
 		AuthPerIP:          PerSecond(20),
 		LookupPerDevice:    PerWindow(100, time.Minute),
 		LookupPerTarget:    PerWindow(60, time.Minute),

@@ -38,7 +38,7 @@ type Server struct {
 	reserved map[handle.Hash]bool // skeleton hashes of reserved handles
 
 	lim struct {
-		register, auth, lookupDev, lookupTarget, sendDev, sendIP, prekeys, turn, blobs *limiter
+		register, availability, auth, lookupDev, lookupTarget, sendDev, sendIP, prekeys, turn, blobs *limiter
 	}
 
 	hub     hub
@@ -97,6 +97,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	l := cfg.Limits
 	s.lim.register = newLimiter(l.RegisterPerIP)
+	s.lim.availability = newLimiter(l.AvailabilityPerIP)
 	s.lim.auth = newLimiter(l.AuthPerIP)
 	s.lim.lookupDev = newLimiter(l.LookupPerDevice)
 	s.lim.lookupTarget = newLimiter(l.LookupPerTarget)
@@ -167,7 +168,7 @@ func (s *Server) housekeeping() {
 			s.metrics.expired.Add(n)
 			s.log.Info("expired envelopes", "count", n)
 		}
-		for _, l := range []*limiter{s.lim.register, s.lim.auth, s.lim.lookupDev, s.lim.lookupTarget, s.lim.sendDev, s.lim.sendIP, s.lim.prekeys, s.lim.turn, s.lim.blobs} {
+		for _, l := range []*limiter{s.lim.register, s.lim.availability, s.lim.auth, s.lim.lookupDev, s.lim.lookupTarget, s.lim.sendDev, s.lim.sendIP, s.lim.prekeys, s.lim.turn, s.lim.blobs} {
 			l.sweep(now)
 		}
 	}
@@ -181,6 +182,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST "+api.PathAuthChallenge, s.handleAuthChallenge)
 	m.HandleFunc("POST "+api.PathAuthToken, s.handleAuthToken)
 	m.HandleFunc("GET "+api.PathHandles+"{hash}", s.authed(s.handleLookup))
+	m.HandleFunc("GET "+api.PathAvailability, s.handleAvailability)
 	m.HandleFunc("PUT "+api.PathPrekeys, s.authed(s.handlePrekeys))
 	m.HandleFunc("GET "+api.PathPrekeyCount, s.authed(s.handlePrekeyCount))
 	m.HandleFunc("PUT "+api.PathDeliveryToken, s.authed(s.handleDeliveryToken))

@@ -21,6 +21,7 @@ const (
 	PathAuthChallenge     = "/v1/auth/challenge"     // POST AuthChallengeRequest → AuthChallenge
 	PathAuthToken         = "/v1/auth/token"         // POST AuthTokenRequest → AuthToken
 	PathHandles           = "/v1/handles/"           // GET {hash} → LookupResponse
+	PathAvailability      = "/v1/availability"       // GET ?handle={hash}&skeleton={hash} → Availability
 	PathPrekeys           = "/v1/prekeys"            // PUT PrekeyUpload → 204 (auth)
 	PathPrekeyCount       = "/v1/prekeys/count"      // GET → PrekeyCount (auth)
 	PathDeliveryToken     = "/v1/delivery-token"     // PUT DeliveryTokenRequest → 204 (auth)
@@ -228,4 +229,13 @@ func jsonReason(err error) string {
 	default:
 		return "invalid value"
 	}
+}
+
+// Availability answers whether a handle can still be claimed, for live
+// feedback while someone types one. It names no account. Look-alikes of
+// registered handles are only refused at registration (CodeHandleConfusable).
+type Availability struct {
+	Available bool `json:"available"`
+	// Reason is "taken" or "reserved" when not available.
+	Reason string `json:"reason,omitempty"`
 }

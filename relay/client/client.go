@@ -65,7 +65,9 @@ func (c *Client) Addr() api.Addr {
 
 func (c *Client) url(path string) string {
 	u := *c.base
+	path, query, _ := strings.Cut(path, "?")
 	u.Path = strings.TrimSuffix(u.Path, "/") + path
+	u.RawQuery = query
 	return u.String()
 }
 
@@ -297,3 +299,12 @@ func (c *Client) SendFirstContact(ctx context.Context, to api.Addr, body []byte)
 
 // CloseIdle closes idle keep-alive HTTP connections to the relay.
 func (c *Client) CloseIdle() { c.hc.CloseIdleConnections() }
+
+// Availability asks whether a handle can still be claimed (sending its hash
+// and skeleton hash, not the handle).
+func (c *Client) Availability(ctx context.Context, h handle.Handle) (api.Availability, error) {
+	var out api.Availability
+	q := url.Values{"handle": {h.Hash().String()}, "skeleton": {h.SkeletonHash().String()}}
+	err := c.do(ctx, http.MethodGet, api.PathAvailability+"?"+q.Encode(), false, nil, nil, &out)
+	return out, err
+}

@@ -113,6 +113,7 @@ export namespace app {
 	export class HandleCheck {
 	    handle: string;
 	    problem: string;
+	    availability: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new HandleCheck(source);
@@ -122,6 +123,7 @@ export namespace app {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.handle = source["handle"];
 	        this.problem = source["problem"];
+	        this.availability = source["availability"];
 	    }
 	}
 	export class ReactionView {

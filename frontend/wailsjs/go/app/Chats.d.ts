@@ -14,6 +14,8 @@ export function CancelRegister():Promise<void>;
 
 export function CheckHandle(arg1:string):Promise<app.HandleCheck>;
 
+export function CheckHandleAt(arg1:string,arg2:string):Promise<app.HandleCheck>;
+
 export function Contact(arg1:number):Promise<app.ContactView>;
 
 export function ConversationByID(arg1:number):Promise<app.ConversationView>;

@@ -26,6 +26,10 @@ export function CheckHandle(arg1) {
   return window['go']['app']['Chats']['CheckHandle'](arg1);
 }
 
+export function CheckHandleAt(arg1, arg2) {
+  return window['go']['app']['Chats']['CheckHandleAt'](arg1, arg2);
+}
+
 export function Contact(arg1) {
   return window['go']['app']['Chats']['Contact'](arg1);
 }
