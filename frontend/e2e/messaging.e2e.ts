@@ -20,7 +20,8 @@ let bob: Page;
 let aliceSafetyNumber = '';
 
 /** Onboards one client: welcome → handle → (passphrase, as there is no keyring) → done.
- *  With taken, it first tries a handle someone already has and must be able to recover. */
+ *  With taken, it first types a handle someone already has: the relay's live
+ *  answer must say so and keep Create disabled. */
 async function onboard(p: Page, handle: string, screenshots: boolean, taken?: string) {
   await p.getByRole('heading', { name: 'Welcome to Sotto' }).waitFor();
   if (screenshots) {
@@ -28,10 +29,17 @@ async function onboard(p: Page, handle: string, screenshots: boolean, taken?: st
     await expectNoSeriousA11yViolations(p, 'onboarding: welcome');
   }
   await p.getByRole('button', { name: 'Get started' }).click();
-  await p.getByLabel('Handle').fill(taken ?? handle);
-  await p.getByText(`You will be @${taken ?? handle}.`).waitFor();
+  const create = p.getByRole('button', { name: 'Create account' });
+  if (taken) {
+    await p.getByLabel('Handle').fill(taken);
+    await p.getByText('Someone already has that handle. Choose another.').waitFor({ timeout: 15_000 });
+    expect(await create.isDisabled()).toBe(true);
+    await shot(p, 'onboarding-taken');
+  }
+  await p.getByLabel('Handle').fill(handle);
+  await p.getByText(`You will be @${handle}. It is free.`).waitFor({ timeout: 15_000 });
   if (screenshots) await expectNoSeriousA11yViolations(p, 'onboarding: handle');
-  await p.getByRole('button', { name: 'Create account' }).click();
+  await create.click();
 
   const done = p.getByRole('heading', { name: `You are @${handle}` });
   const passphrase = p.getByLabel('Passphrase', { exact: true });
@@ -44,17 +52,7 @@ async function onboard(p: Page, handle: string, screenshots: boolean, taken?: st
     }
     await passphrase.fill(PASSPHRASE);
     await p.getByLabel('The same passphrase again').fill(PASSPHRASE);
-    await p.getByRole('button', { name: 'Create account' }).click();
-  }
-  if (taken) {
-    // Back on the handle step with an error, the passphrase kept.
-    const alert = p.getByRole('alert');
-    await expect.poll(() => alert.textContent(), { timeout: 45_000 }).toBe(`Someone already has @${taken}. Choose another handle.`);
-    await p.getByRole('heading', { name: 'Choose your handle' }).waitFor();
-    await shot(p, 'onboarding-taken');
-    await p.getByLabel('Handle').fill(handle);
-    await p.getByText(`You will be @${handle}.`).waitFor();
-    await p.getByRole('button', { name: 'Create account' }).click();
+    await create.click();
   }
   await done.waitFor({ timeout: 45_000 });
   if (screenshots) {
@@ -93,7 +91,7 @@ describe.skipIf(!aliceURL || !bobURL)('two clients messaging through a relay', (
     await browser?.close();
   });
 
-  it('Alice and Bob onboard (Bob first tries a taken handle)', async () => {
+  it('Alice and Bob onboard (Bob first types a taken handle)', async () => {
     await onboard(alice, 'alice', true);
     await onboard(bob, 'bob', false, 'alice');
     await shot(alice, 'empty');

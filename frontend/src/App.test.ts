@@ -83,8 +83,12 @@ describe('onboarding', () => {
     expect(await screen.findByText('Use only letters a–z, digits and _.')).toBeTruthy();
     const create = screen.getByRole('button', { name: 'Create account' }) as HTMLButtonElement;
     expect(create.disabled).toBe(true);
+    await fireEvent.input(handle, { target: { value: 'taken' } });
+    expect(await screen.findByText('Someone already has that handle. Choose another.')).toBeTruthy();
+    expect(create.disabled).toBe(true);
     await fireEvent.input(handle, { target: { value: 'Alice' } });
-    expect(await screen.findByText('You will be @alice.')).toBeTruthy();
+    expect(await screen.findByText('You will be @alice. It is free.')).toBeTruthy();
+    expect(fake.called('CheckHandleAt').at(-1)).toEqual(['Alice', 'https://relay.example']);
     expect((screen.getByLabelText('Relay address') as HTMLInputElement).value).toBe('https://relay.example');
 
     await fireEvent.click(screen.getByRole('button', { name: 'Create account' }));

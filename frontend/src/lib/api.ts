@@ -88,6 +88,9 @@ export async function uiReady(): Promise<void> {
 
 export const status = () => call(() => Chats.Status());
 export const checkHandle = (text: string) => call(() => Chats.CheckHandle(text));
+/** checkHandle plus the relay's word on whether the handle is free
+ *  (availability: available | taken | reserved | unknown). */
+export const checkHandleAt = (text: string, relayURL: string) => call(() => Chats.CheckHandleAt(text, relayURL));
 /** Creates the account; takes a few seconds of proof of work (cancelRegister stops it). */
 export const register = (handle: string, relayURL: string, passphrase: string) =>
   call(() => Chats.Register(handle, relayURL, passphrase));

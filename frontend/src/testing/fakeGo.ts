@@ -73,6 +73,11 @@ export function installFake(init: Partial<Pick<Fake, 'status' | 'conversations'>
     Unlock: () => ({ ...fake.status, signedIn: true }),
     CheckHandle: (s: string) =>
       /^[a-z0-9_]{3,}$/.test(s.toLowerCase()) ? { handle: s.toLowerCase(), problem: '' } : { handle: '', problem: 'Use only letters a–z, digits and _.' },
+    CheckHandleAt: (s: string) => {
+      const c = defaults.CheckHandle(s as never) as { handle: string; problem: string };
+      if (c.problem) return { ...c, availability: 'unknown' };
+      return c.handle === 'taken' ? { ...c, problem: 'Someone already has that handle. Choose another.', availability: 'taken' } : { ...c, availability: 'available' };
+    },
     Register: (h: string) => ({ hasProfile: true, signedIn: true, handle: h, defaultRelay: '' }),
     CancelRegister: () => undefined,
     Conversations: () => fake.conversations,
