@@ -16,6 +16,7 @@ import (
 	"github.com/sotto-im/sotto/app/content"
 	"github.com/sotto-im/sotto/app/messenger"
 	"github.com/sotto-im/sotto/handle"
+	"github.com/sotto-im/sotto/relay/api"
 	"github.com/sotto-im/sotto/relay/client"
 	"github.com/sotto-im/sotto/store"
 )
@@ -277,7 +278,24 @@ func userError(err error) error {
 			return say(err, w.message)
 		}
 	}
+	for _, w := range relayMessages {
+		if api.HasCode(err, w.code) {
+			return say(err, w.message)
+		}
+	}
 	return err
+}
+
+// relayMessages are what the relay's refusals mean for the person.
+var relayMessages = []struct {
+	code    api.Code
+	message string
+}{
+	{api.CodeHandleTaken, "Someone already has that handle. Choose another."},
+	{api.CodeHandleConfusable, "That handle looks too much like someone else's. Choose another."},
+	{api.CodeHandleReserved, "That handle is reserved. Choose another."},
+	{api.CodeRateLimited, "The relay asks us to slow down. Try again in a minute."},
+	{api.CodeUnavailable, "The relay is not answering right now. Your message waits and is sent when it is back."},
 }
 
 var userMessages = []struct {
@@ -732,7 +750,7 @@ func (c *Chats) SendFile(conv int64, path, caption string) (MessageView, error) 
 		return MessageView{}, err
 	}
 	ctx := context.Background()
-	cv, h, err := conversationHandle(ctx, m, conv)
+	_, h, err := conversationHandle(ctx, m, conv)
 	if err != nil {
 		return MessageView{}, err
 	}
@@ -753,10 +771,8 @@ func (c *Chats) SendFile(conv int64, path, caption string) (MessageView, error) 
 	if mimeType == "" {
 		mimeType = "application/octet-stream"
 	}
-	emit := c.emitter()
-	msg, err := m.SendFile(ctx, h, name, mimeType, f, st.Size(), caption, func(done, total int64) {
-		emit(messenger.Event{Kind: messenger.EventProgress, Conversation: cv.ID, Done: done, Total: total})
-	})
+	// Progress reaches the UI as "progress" events naming the message.
+	msg, err := m.SendFile(ctx, h, name, mimeType, f, st.Size(), caption, nil)
 	if err != nil && msg.ID == 0 {
 		return MessageView{}, userError(err)
 	}

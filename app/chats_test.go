@@ -110,6 +110,10 @@ func TestChatsWordsForPeople(t *testing.T) {
 	if got := c.CheckHandleAt("@Carol", url); got.Availability != "taken" || got.Problem == "" {
 		t.Fatalf("CheckHandleAt after registering = %+v", got)
 	}
+	twin := newChats(t, "carol_twin", url)
+	if _, err := twin.Register("carol", url, pass); err == nil || !strings.Contains(err.Error(), "Someone already has that handle") {
+		t.Fatalf("registering a taken handle: %v", err)
+	}
 	if got := c.CheckHandleAt("support", url); got.Availability != "reserved" {
 		t.Fatalf("CheckHandleAt of a reserved handle = %+v", got)
 	}

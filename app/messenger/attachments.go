@@ -96,7 +96,7 @@ func (m *Messenger) SendFile(ctx context.Context, h handle.Handle, name, mime st
 	}
 
 	// Encrypt and upload, and keep the local copy, in one pass over r.
-	up := &blobUploader{ctx: ctx, m: m, hash: sha256.New(), total: attachment.EncryptedSize(size), progress: progress}
+	up := &blobUploader{ctx: ctx, m: m, hash: sha256.New(), total: attachment.EncryptedSize(size)}
 	enc, err := attachment.NewWriter(up, key)
 	if err != nil {
 		return store.Message{}, err
@@ -108,6 +108,14 @@ func (m *Messenger) SendFile(ctx context.Context, h handle.Handle, name, mime st
 	}
 	if row.ID, err = m.st.InsertMessage(ctx, row); err != nil {
 		return store.Message{}, fmt.Errorf("store message: %w", err)
+	}
+	// Every upload step is an event naming the message, besides the caller's
+	// own progress function.
+	up.progress = func(done, total int64) {
+		m.cfg.Events.Emit(Event{Kind: EventProgress, Contact: c.ID, Conversation: conv.ID, Message: row.ID, Done: done, Total: total})
+		if progress != nil {
+			progress(done, total)
+		}
 	}
 	fail := func(err error) (store.Message, error) {
 		// Nothing was sent: the message goes, so the chat shows no ghost.

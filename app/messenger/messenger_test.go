@@ -376,6 +376,9 @@ func TestAttachment10MB(t *testing.T) {
 	if row.Status != store.StatusSent || last == 0 {
 		t.Fatalf("status %v, progress %d", row.Status, last)
 	}
+	alice.waitFor("upload progress", func(e Event) bool {
+		return e.Kind == EventProgress && e.Message == row.ID && e.Done == e.Total && e.Total > int64(len(data))
+	})
 	bob.waitFor("attachment", func(e Event) bool { return e.Kind == EventMessage })
 	var got []store.AttachmentInfo
 	for deadline := time.Now().Add(30 * time.Second); len(got) == 0; time.Sleep(50 * time.Millisecond) {
