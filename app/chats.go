@@ -305,6 +305,8 @@ var userMessages = []struct {
 	{messenger.ErrNoProfile, "This profile has no account yet: create one first (sotto init, or open the app)."},
 	{store.ErrPassphraseRequired, "No keyring is available on this computer: choose a passphrase to protect your messages."},
 	{store.ErrWrongPassphrase, "That passphrase does not unlock this profile. Try again."},
+	{store.ErrKeyringUnavailable, "The system keyring did not answer. Unlock your desktop's keyring (or sign in again) and try once more."},
+	{store.ErrKeyringEntryMissing, "This profile's keys are not in this computer's keyring. Restore it from a backup."},
 	{messenger.ErrUnknownHandle, "No one has that handle. Check the spelling with them."},
 	{messenger.ErrSelf, "That is your own handle."},
 	{messenger.ErrKeyChanged, "The safety number changed. Verify it again to keep talking."},

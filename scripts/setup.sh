@@ -16,7 +16,7 @@ APT_PACKAGES=(
   # build: cgo, Wails (GTK 3 + WebKitGTK 4.1)
   build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev
   # the real window under Xvfb, screenshots, the session bus
-  xvfb xauth dbus at-spi2-core imagemagick x11-utils xdg-utils
+  xvfb xauth dbus at-spi2-core imagemagick x11-utils xdg-utils xdotool
   # emoji in the UI (reactions, the composer palette) under Xvfb and headless Chromium
   fonts-noto-color-emoji
   # UI tests in a real browser
