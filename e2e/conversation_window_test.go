@@ -123,7 +123,6 @@ func xdotool(t *testing.T, env []string, args ...string) string {
 	return string(b)
 }
 
-
 // accentPixelsInPane counts pixels of the outgoing-bubble colour (--accent,
 // light or dark theme) right of the sidebar.
 func accentPixelsInPane(t *testing.T, path string) int {
