@@ -329,21 +329,12 @@ func (c *conn) flush() {
 		}
 		c.mu.Unlock()
 		for len(q) > 0 {
-			n, size := 0, 2
-			for n < len(q) && n < api.MaxBatchFrames && size+4+len(q[n]) <= api.MaxMessage {
-				size += 4 + len(q[n])
-				n++
-			}
-			var err error
-			if n == 1 {
-				err = c.write(q[0])
-			} else {
-				err = c.write(api.AppendBatch(make([]byte, 0, size), q[:n]))
-			}
+			var msg []byte
+			msg, q = api.NextMessage(q)
+			err := c.write(msg)
 			if err != nil {
 				c.close()
 			}
-			q = q[n:]
 		}
 	}
 }

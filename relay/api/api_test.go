@@ -224,3 +224,51 @@ func FuzzSplitBatch(f *testing.F) {
 		}
 	})
 }
+
+func TestNextMessage(t *testing.T) {
+	frame := func(n int) []byte { return AppendAck(make([]byte, 0, n), uint64(n)) }
+	// A lone frame goes as it is.
+	one := [][]byte{frame(1)}
+	if msg, rest := NextMessage(one); !bytes.Equal(msg, one[0]) || len(rest) != 0 {
+		t.Fatalf("lone frame: %x, %d left", msg, len(rest))
+	}
+	// More frames than a batch holds: the first message takes MaxBatchFrames,
+	// and every frame comes back out of the batches in order.
+	var q [][]byte
+	for i := range MaxBatchFrames + 5 {
+		q = append(q, frame(i))
+	}
+	var got [][]byte
+	for msgs := 0; len(q) > 0; msgs++ {
+		var msg []byte
+		msg, q = NextMessage(q)
+		if len(msg) > MaxMessage {
+			t.Fatalf("message of %d bytes", len(msg))
+		}
+		if !IsBatch(msg) {
+			got = append(got, msg)
+			continue
+		}
+		frames, err := SplitBatch(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msgs == 0 && len(frames) != MaxBatchFrames {
+			t.Fatalf("first batch holds %d frames", len(frames))
+		}
+		got = append(got, frames...)
+	}
+	if len(got) != MaxBatchFrames+5 {
+		t.Fatalf("%d frames out", len(got))
+	}
+	for i, f := range got {
+		if !bytes.Equal(f, frame(i)) {
+			t.Fatalf("frame %d changed or out of order", i)
+		}
+	}
+	// Big frames split by size, not count.
+	big := bytes.Repeat([]byte{1}, MaxFrame)
+	if _, rest := NextMessage([][]byte{big, big, big, big, big}); len(rest) == 0 {
+		t.Fatal("a batch over MaxMessage")
+	}
+}

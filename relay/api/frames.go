@@ -93,6 +93,22 @@ func AppendBatch(b []byte, frames [][]byte) []byte {
 	return b
 }
 
+// NextMessage takes frames off the front of q for one WebSocket message: a
+// lone frame as it is, or as many frames as one Batch holds (at most
+// MaxBatchFrames, within MaxMessage). It returns the message and the frames
+// left. q must not be empty.
+func NextMessage(q [][]byte) (msg []byte, rest [][]byte) {
+	n, size := 0, 2
+	for n < len(q) && n < MaxBatchFrames && size+4+len(q[n]) <= MaxMessage {
+		size += 4 + len(q[n])
+		n++
+	}
+	if n <= 1 {
+		return q[0], q[1:]
+	}
+	return AppendBatch(make([]byte, 0, size), q[:n]), q[n:]
+}
+
 // IsBatch reports whether a message is a Batch (its frames are read with
 // SplitBatch, each then with DecodeFrame).
 func IsBatch(b []byte) bool {

@@ -186,22 +186,13 @@ func (cn *Conn) flush() {
 		}
 		cn.mu.Unlock()
 		for len(q) > 0 {
-			n, size := 0, 2
-			for n < len(q) && n < api.MaxBatchFrames && size+4+len(q[n]) <= api.MaxMessage {
-				size += 4 + len(q[n])
-				n++
-			}
-			var err error
-			if n == 1 {
-				err = cn.write(q[0])
-			} else {
-				err = cn.write(api.AppendBatch(make([]byte, 0, size), q[:n]))
-			}
+			var msg []byte
+			msg, q = api.NextMessage(q)
+			err := cn.write(msg)
 			if err != nil {
 				cn.ws.Close() // the read loop ends and fails pending sends
 				return
 			}
-			q = q[n:]
 		}
 	}
 }
