@@ -137,35 +137,26 @@ func NewXAEAD(key []byte) (cipher.AEAD, error) {
 
 // Seal encrypts with ChaCha20-Poly1305, appending to dst.
 func Seal(dst, key, nonce, plaintext, ad []byte) ([]byte, error) {
-	a, err := NewAEAD(key)
-	if err != nil {
-		return nil, err
-	}
-	if len(nonce) != a.NonceSize() {
-		return nil, errors.New("aead: bad nonce length")
-	}
-	return a.Seal(dst, nonce, plaintext, ad), nil
+	return seal(NewAEAD, dst, key, nonce, plaintext, ad)
 }
 
 // Open decrypts with ChaCha20-Poly1305, appending to dst.
 func Open(dst, key, nonce, ciphertext, ad []byte) ([]byte, error) {
-	a, err := NewAEAD(key)
-	if err != nil {
-		return nil, err
-	}
-	if len(nonce) != a.NonceSize() {
-		return nil, ErrDecrypt
-	}
-	out, err := a.Open(dst, nonce, ciphertext, ad)
-	if err != nil {
-		return nil, ErrDecrypt
-	}
-	return out, nil
+	return open(NewAEAD, dst, key, nonce, ciphertext, ad)
 }
 
 // SealX encrypts with XChaCha20-Poly1305, appending to dst.
 func SealX(dst, key, nonce, plaintext, ad []byte) ([]byte, error) {
-	a, err := NewXAEAD(key)
+	return seal(NewXAEAD, dst, key, nonce, plaintext, ad)
+}
+
+// OpenX decrypts with XChaCha20-Poly1305, appending to dst.
+func OpenX(dst, key, nonce, ciphertext, ad []byte) ([]byte, error) {
+	return open(NewXAEAD, dst, key, nonce, ciphertext, ad)
+}
+
+func seal(newAEAD func([]byte) (cipher.AEAD, error), dst, key, nonce, plaintext, ad []byte) ([]byte, error) {
+	a, err := newAEAD(key)
 	if err != nil {
 		return nil, err
 	}
@@ -175,9 +166,9 @@ func SealX(dst, key, nonce, plaintext, ad []byte) ([]byte, error) {
 	return a.Seal(dst, nonce, plaintext, ad), nil
 }
 
-// OpenX decrypts with XChaCha20-Poly1305, appending to dst.
-func OpenX(dst, key, nonce, ciphertext, ad []byte) ([]byte, error) {
-	a, err := NewXAEAD(key)
+// open reports every failure, a wrong nonce length included, as ErrDecrypt.
+func open(newAEAD func([]byte) (cipher.AEAD, error), dst, key, nonce, ciphertext, ad []byte) ([]byte, error) {
+	a, err := newAEAD(key)
 	if err != nil {
 		return nil, err
 	}
