@@ -427,13 +427,9 @@ func (c *Chats) conversationView(ctx context.Context, m *messenger.Messenger, co
 // StartConversation finds a handle and opens (or creates) the conversation
 // with it.
 func (c *Chats) StartConversation(handleText string) (ConversationView, error) {
-	m, err := c.messenger()
+	m, h, err := c.messengerAnd(handleText)
 	if err != nil {
 		return ConversationView{}, err
-	}
-	h, err := handle.Parse(handleText)
-	if err != nil {
-		return ConversationView{}, say(err, handleProblem(err))
 	}
 	ctx := context.Background()
 	contact, err := m.FindContact(ctx, h)
@@ -676,13 +672,9 @@ func (c *Chats) with(f func(context.Context, *messenger.Messenger) error) error 
 // FindConversation returns the existing conversation with a handle, without
 // creating one or accepting it.
 func (c *Chats) FindConversation(handleText string) (ConversationView, error) {
-	m, err := c.messenger()
+	m, h, err := c.messengerAnd(handleText)
 	if err != nil {
 		return ConversationView{}, err
-	}
-	h, err := handle.Parse(handleText)
-	if err != nil {
-		return ConversationView{}, say(err, handleProblem(err))
 	}
 	ctx := context.Background()
 	contact, err := m.Store().ContactByHandle(ctx, h.String())
@@ -846,4 +838,18 @@ func conversationHandle(ctx context.Context, m *messenger.Messenger, conv int64)
 	}
 	h, err := handle.Parse(contact.Handle)
 	return cv, h, err
+}
+
+// messengerAnd returns the signed-in messenger and a handle typed by a person
+// (its problem in words when it is not one).
+func (c *Chats) messengerAnd(handleText string) (*messenger.Messenger, handle.Handle, error) {
+	m, err := c.messenger()
+	if err != nil {
+		return nil, handle.Handle{}, err
+	}
+	h, err := handle.Parse(handleText)
+	if err != nil {
+		return nil, handle.Handle{}, say(err, handleProblem(err))
+	}
+	return m, h, nil
 }
