@@ -620,11 +620,7 @@ func (c *Chats) Contact(conv int64) (ContactView, error) {
 		return ContactView{}, err
 	}
 	ctx := context.Background()
-	cv, err := m.Store().Conversation(ctx, store.ConversationID(conv))
-	if err != nil {
-		return ContactView{}, err
-	}
-	ct, err := m.Store().Contact(ctx, cv.Contact)
+	_, ct, err := conversationContact(ctx, m, conv)
 	if err != nil {
 		return ContactView{}, err
 	}
@@ -828,16 +824,22 @@ func (c *Chats) SaveAttachment(id int64, path string) error {
 
 // conversationHandle returns a conversation and its contact's handle.
 func conversationHandle(ctx context.Context, m *messenger.Messenger, conv int64) (store.Conversation, handle.Handle, error) {
-	cv, err := m.Store().Conversation(ctx, store.ConversationID(conv))
-	if err != nil {
-		return store.Conversation{}, handle.Handle{}, err
-	}
-	contact, err := m.Store().Contact(ctx, cv.Contact)
+	cv, contact, err := conversationContact(ctx, m, conv)
 	if err != nil {
 		return store.Conversation{}, handle.Handle{}, err
 	}
 	h, err := handle.Parse(contact.Handle)
 	return cv, h, err
+}
+
+// conversationContact returns a conversation and its contact.
+func conversationContact(ctx context.Context, m *messenger.Messenger, conv int64) (store.Conversation, store.Contact, error) {
+	cv, err := m.Store().Conversation(ctx, store.ConversationID(conv))
+	if err != nil {
+		return store.Conversation{}, store.Contact{}, err
+	}
+	contact, err := m.Store().Contact(ctx, cv.Contact)
+	return cv, contact, err
 }
 
 // messengerAnd returns the signed-in messenger and a handle typed by a person
