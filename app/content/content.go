@@ -24,6 +24,11 @@ const (
 	MaxAttachmentSize = 100 << 20 // plaintext bytes
 	MaxBlobs          = 64
 	MaxBlobID         = 64
+
+	// MaxCall caps a call signaling blob (an SDP offer is a few KiB).
+	MaxCall = 32 << 10
+	// MaxTreeHead caps the sender's latest key-transparency tree head.
+	MaxTreeHead = 1 << 10
 )
 
 // Attachment points at an encrypted file the sender uploaded to the relay in
@@ -72,6 +77,7 @@ const (
 	KindDelete          // Target is deleted for everyone
 	KindTimer           // the conversation's disappearing timer becomes Timer
 	KindAttachment      // a file (Attachment), with Text as an optional caption
+	KindCall            // call signaling (Call, opaque here; package calls decodes it)
 )
 
 func (k Kind) String() string {
@@ -92,6 +98,8 @@ func (k Kind) String() string {
 		return "timer"
 	case KindAttachment:
 		return "attachment"
+	case KindCall:
+		return "call"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -139,6 +147,13 @@ type Message struct {
 	Timer   time.Duration // whole seconds
 
 	Attachment *Attachment
+
+	// Call is a call signaling message (KindCall only), opaque to this
+	// package.
+	Call []byte
+	// TreeHead is the sender's latest signed key-transparency tree head,
+	// opaque here; allowed on every kind so contacts can compare views.
+	TreeHead []byte
 }
 
 // Validate checks that m is well formed for its kind.
@@ -190,6 +205,10 @@ func (m *Message) Validate() error {
 		}
 	case KindReaction:
 		// An empty emoji removes the sender's reaction.
+	case KindCall:
+		if len(m.Call) == 0 || len(m.Call) > MaxCall {
+			return fail("call signal of %d bytes", len(m.Call))
+		}
 	case KindTyping, KindDelete, KindTimer:
 	default:
 		return fail("unknown kind")
@@ -211,6 +230,12 @@ func (m *Message) Validate() error {
 	}
 	if m.Kind != KindTimer && m.Timer != 0 {
 		return fail("timer on a %s", m.Kind)
+	}
+	if m.Kind != KindCall && len(m.Call) != 0 {
+		return fail("call signal on a %s", m.Kind)
+	}
+	if len(m.TreeHead) > MaxTreeHead {
+		return fail("tree head of %d bytes", len(m.TreeHead))
 	}
 	return nil
 }
@@ -245,6 +270,8 @@ func Encode(m *Message) ([]byte, error) {
 			e.Bytes([]byte(b))
 		}
 	}
+	e.Bytes(m.Call)
+	e.Bytes(m.TreeHead)
 	return e.Finish(), nil
 }
 
@@ -278,6 +305,12 @@ func Decode(b []byte) (*Message, error) {
 			a.Blobs = append(a.Blobs, string(d.Bytes("blob", MaxBlobID)))
 		}
 		m.Attachment = a
+	}
+	if c := d.Bytes("call", MaxCall); len(c) > 0 {
+		m.Call = append([]byte(nil), c...)
+	}
+	if th := d.Bytes("tree_head", MaxTreeHead); len(th) > 0 {
+		m.TreeHead = append([]byte(nil), th...)
 	}
 	if err := d.Finish(); err != nil {
 		return nil, fmt.Errorf("decode content: %w", err)

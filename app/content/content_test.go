@@ -28,6 +28,8 @@ func valid() []*Message {
 		{Kind: KindAttachment, ID: id(10), SentAt: at, Sender: "alice", Text: "the plans",
 			Attachment: &Attachment{Name: "plans.pdf", MIME: "application/pdf", Size: 12345,
 				Key: [32]byte{1, 2, 3}, Digest: [32]byte{4, 5, 6}, Blobs: []string{"00112233445566778899aabbccddeeff", "ff"}}},
+		{Kind: KindCall, ID: id(11), SentAt: at, Sender: "bob", Call: []byte("offer v=0 ..."), TreeHead: []byte{9, 9, 9}},
+		{Kind: KindText, ID: id(12), SentAt: at, Sender: "bob", Text: "with a tree head", TreeHead: bytes.Repeat([]byte{1}, MaxTreeHead)},
 	}
 }
 
@@ -47,7 +49,8 @@ func TestRoundTrip(t *testing.T) {
 		if !got.SentAt.Equal(m.SentAt) || got.Kind != m.Kind || got.ID != m.ID || got.Sender != m.Sender ||
 			!bytes.Equal(got.Token, m.Token) || got.Text != m.Text || got.ReplyTo != m.ReplyTo ||
 			got.Target != m.Target || got.Receipt != m.Receipt || got.Typing != m.Typing ||
-			got.Emoji != m.Emoji || got.Timer != m.Timer || !sameAttachment(got.Attachment, m.Attachment) {
+			got.Emoji != m.Emoji || got.Timer != m.Timer || !sameAttachment(got.Attachment, m.Attachment) ||
+			!bytes.Equal(got.Call, m.Call) || !bytes.Equal(got.TreeHead, m.TreeHead) {
 			t.Fatalf("%s: round trip\n got %+v\nwant %+v", m.Kind, got, m)
 		}
 	}
@@ -75,6 +78,10 @@ func TestInvalid(t *testing.T) {
 		"no file":          {Kind: KindAttachment, ID: id(1), Sender: "a"},
 		"path in name":     {Kind: KindAttachment, ID: id(1), Sender: "a", Attachment: &Attachment{Name: "../x", Size: 1, Blobs: []string{"b"}}},
 		"no blobs":         {Kind: KindAttachment, ID: id(1), Sender: "a", Attachment: &Attachment{Name: "f", Size: 1}},
+		"empty call":       {Kind: KindCall, ID: id(1), Sender: "a"},
+		"huge call":        {Kind: KindCall, ID: id(1), Sender: "a", Call: make([]byte, MaxCall+1)},
+		"call on text":     {Kind: KindText, ID: id(1), Sender: "a", Text: "x", Call: []byte{1}},
+		"huge tree head":   {Kind: KindText, ID: id(1), Sender: "a", Text: "x", TreeHead: make([]byte, MaxTreeHead+1)},
 		"too big":          {Kind: KindAttachment, ID: id(1), Sender: "a", Attachment: &Attachment{Name: "f", Size: MaxAttachmentSize + 1, Blobs: []string{"b"}}},
 	} {
 		if _, err := Encode(m); !errors.Is(err, ErrInvalid) {
