@@ -32,6 +32,15 @@ const (
 	// TypeContent is the application's message content (package app/content),
 	// carried as ratchet plaintext. crypto/ never decodes it.
 	TypeContent Type = 13
+	// Key transparency (package kt): a log entry, a signed tree head, a
+	// witness co-signature, inclusion and consistency proofs, and the proof
+	// bundle that comes with a handle lookup.
+	TypeKTEntry       Type = 14
+	TypeKTTreeHead    Type = 15
+	TypeKTCosignature Type = 16
+	TypeKTInclusion   Type = 17
+	TypeKTConsistency Type = 18
+	TypeKTLookup      Type = 19
 )
 
 var typeNames = [...]string{
@@ -49,6 +58,12 @@ var typeNames = [...]string{
 	TypeSafetyQR:          "safety-qr",
 	TypePrivateKey:        "private-key",
 	TypeContent:           "content",
+	TypeKTEntry:           "kt-entry",
+	TypeKTTreeHead:        "kt-tree-head",
+	TypeKTCosignature:     "kt-cosignature",
+	TypeKTInclusion:       "kt-inclusion",
+	TypeKTConsistency:     "kt-consistency",
+	TypeKTLookup:          "kt-lookup",
 }
 
 // String returns the type's name, or "type(N)" for values this code does not

@@ -76,7 +76,7 @@ func TestDecoderErrors(t *testing.T) {
 	if _, err := Peek([]byte{1, 200}); !errors.Is(err, ErrWrongType) {
 		t.Fatalf("Peek unknown type: %v", err)
 	}
-	if !TypeContent.Known() || TypeContent.String() != "content" || Type(14).Known() {
+	if !TypeContent.Known() || TypeContent.String() != "content" || !TypeKTLookup.Known() || Type(20).Known() {
 		t.Fatal("TypeContent")
 	}
 	if Type(200).String() != "type(200)" || TypeBundle.String() != "bundle" {
