@@ -31,6 +31,17 @@ type Message struct {
 	// ExpiresAt, when set, is when the message disappears.
 	ExpiresAt time.Time
 	Reactions []Reaction
+	// Call, when set, makes the message a call log entry in the
+	// conversation (Body is empty); Direction says who called.
+	Call *CallEntry
+}
+
+// CallEntry is what a call log entry in a conversation records.
+type CallEntry struct {
+	Video   bool        `json:"v,omitempty"`
+	Outcome CallOutcome `json:"o"`
+	// Seconds is how long the call was connected.
+	Seconds int64 `json:"s,omitempty"`
 }
 
 // Reaction is one person's reaction to a message.
@@ -43,10 +54,11 @@ type Reaction struct {
 
 // messageMeta is the encrypted messages.meta column.
 type messageMeta struct {
-	Direction Direction `json:"d"`
-	Status    Status    `json:"s"`
-	Sender    ContactID `json:"f,omitempty"`
-	RemoteID  []byte    `json:"r,omitempty"`
+	Direction Direction  `json:"d"`
+	Status    Status     `json:"s"`
+	Sender    ContactID  `json:"f,omitempty"`
+	RemoteID  []byte     `json:"r,omitempty"`
+	Call      *CallEntry `json:"c,omitempty"`
 }
 
 const messageColumns = `id, conversation_id, reply_to, sent_at, received_at, edited_at, expires_at, meta, body`
@@ -75,7 +87,7 @@ func (p *Profile) insertMessage(ctx context.Context, tx *wtx, m *Message, ac *af
 	if err != nil {
 		return 0, err
 	}
-	meta, err := json.Marshal(messageMeta{Direction: m.Direction, Status: m.Status, Sender: m.Sender, RemoteID: m.RemoteID})
+	meta, err := json.Marshal(messageMeta{Direction: m.Direction, Status: m.Status, Sender: m.Sender, RemoteID: m.RemoteID, Call: m.Call})
 	if err != nil {
 		return 0, err
 	}
@@ -169,7 +181,7 @@ func (p *Profile) scanMessage(r rowScanner) (Message, error) {
 		ID: MessageID(id), Conversation: ConversationID(conv), RemoteID: meta.RemoteID,
 		Direction: meta.Direction, Status: meta.Status, Sender: meta.Sender, Body: string(body),
 		ReplyTo: MessageID(replyTo.Int64), SentAt: fromMS(sent), ReceivedAt: fromNullMS(recv),
-		EditedAt: fromNullMS(edited), ExpiresAt: fromNullMS(expires),
+		EditedAt: fromNullMS(edited), ExpiresAt: fromNullMS(expires), Call: meta.Call,
 	}
 	return m, nil
 }

@@ -353,3 +353,25 @@ func TestDeletedCiphertextLeavesNoTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestCallEntryInConversation(t *testing.T) {
+	ctx := context.Background()
+	p, _ := newProfile(t, Options{})
+	_, conv := newConversation(t, p, "@alice")
+	id := mustInsert(t, p, Message{Conversation: conv, Direction: Outgoing, Status: StatusSent,
+		Call: &CallEntry{Video: true, Outcome: CallAnswered, Seconds: 75}})
+	if err := p.SetStatus(ctx, id, StatusRead); err != nil {
+		t.Fatal(err)
+	}
+	m, err := p.Message(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Call == nil || *m.Call != (CallEntry{Video: true, Outcome: CallAnswered, Seconds: 75}) || m.Status != StatusRead || m.Body != "" {
+		t.Fatalf("call entry after a status change: %+v %+v", m, m.Call)
+	}
+	plain := mustInsert(t, p, Message{Conversation: conv, Body: "hi"})
+	if m, _ := p.Message(ctx, plain); m.Call != nil {
+		t.Fatalf("a text message reads back as a call: %+v", m.Call)
+	}
+}
