@@ -1,0 +1,5 @@
+package speexdsp
+
+// #cgo CFLAGS: -I${SRCDIR}/include -DFLOATING_POINT -DUSE_SMALLFT -DEXPORT= -DDISABLE_WARNINGS -DDISABLE_NOTIFICATIONS -O2
+// #cgo !windows LDFLAGS: -lm
+import "C"
