@@ -88,6 +88,7 @@ type Messenger struct {
 	mu         sync.Mutex
 	senderCert senderCertCache
 	outboxKick chan struct{}
+	calls      callHook
 }
 
 // Create makes a new account: identity and device keys, prekeys, a profile in

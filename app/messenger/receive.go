@@ -350,6 +350,10 @@ func (m *Messenger) applyControl(ctx context.Context, c store.Contact, cs Contac
 		}
 		return nil
 	}
+	if msg.Kind == content.KindCall {
+		m.receiveCall(ctx, c, cs, msg)
+		return nil
+	}
 	if msg.Kind == content.KindTimer {
 		if err := m.st.SetConversationSettings(ctx, conv.ID, msg.Timer, conv.Muted); err != nil {
 			return fmt.Errorf("disappearing timer: %w", err)
