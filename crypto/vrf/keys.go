@@ -11,7 +11,7 @@ import (
 
 // PrivateKey is a VRF private key: an Ed25519-style 32-byte secret expanded
 // as in RFC 8032 §5.1.5 into the scalar x and the nonce prefix. It is never
-// printed (String and GoString hide it); Zero erases it when it is no longer
+// printed (String and Format hide it); Zero erases it when it is no longer
 // needed. Use NewPrivateKey or GenerateKey; the zero value is invalid.
 type PrivateKey struct {
 	x      edwards25519.Scalar // secret scalar, clamped and reduced mod L
