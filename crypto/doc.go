@@ -10,6 +10,8 @@
 //   - ratchet: the Double Ratchet with header encryption
 //   - sealed: sealed-sender envelopes (HPKE with X-Wing)
 //   - safety: safety numbers and their QR payload
+//   - vrf: ECVRF-EDWARDS25519-SHA512-TAI (RFC 9381), which hides handles in
+//     the key-transparency log
 //
 // Rules: everything under crypto/ is pure. It performs no I/O, keeps no global
 // state, and reads no clock or randomness it is not handed (an io.Reader and a
