@@ -17,6 +17,9 @@ var (
 	ErrDeviceExists   = errors.New("store: device already registered")
 	ErrClosed         = errors.New("store: closed")
 	ErrUnknownAccount = errors.New("store: unknown account")
+	// ErrVersionExists: the key-transparency log already has this version
+	// for this VRF index (another node appended it first).
+	ErrVersionExists = errors.New("store: log version exists")
 )
 
 // Account is a registered handle.
@@ -114,6 +117,22 @@ type Stats struct {
 	Devices   int64
 }
 
+// LogLeaf is one entry of the key-transparency log.
+type LogLeaf struct {
+	Index    uint64   // position in the log, from 0
+	VRFIndex [32]byte // the entry's VRF index
+	Version  uint64   // the entry's version for that VRF index
+	Data     []byte   // kt.Entry encoding
+}
+
+// TreeHead is a signed tree head as stored: one per size, the first one
+// stored wins, so every node serves the same head for a size.
+type TreeHead struct {
+	Size         uint64
+	Data         []byte   // kt.SignedTreeHead encoding, without co-signatures
+	Cosignatures [][]byte // kt.Cosignature encodings, one per witness
+}
+
 // Store is the relay's storage. All methods are safe for concurrent use.
 type Store interface {
 	// CreateAccount registers an account with its first device and the
@@ -164,6 +183,27 @@ type Store interface {
 	// generate() on first use. Every node sharing the store sees the same
 	// value (the relay's signing key, its token MAC key).
 	RelaySecret(ctx context.Context, name string, generate func() []byte) ([]byte, error)
+
+	// AppendLeaf appends a key-transparency log entry at the next position
+	// and returns it. ErrVersionExists when (vrfIndex, version) is taken.
+	AppendLeaf(ctx context.Context, vrfIndex [32]byte, version uint64, data []byte) (uint64, error)
+	// LatestLeaf is the entry with the highest version for vrfIndex.
+	// ErrNotFound.
+	LatestLeaf(ctx context.Context, vrfIndex [32]byte) (LogLeaf, error)
+	// Leaves returns up to limit entries from position start, in order.
+	Leaves(ctx context.Context, start uint64, limit int) ([]LogLeaf, error)
+	// LogSize is the number of entries.
+	LogSize(ctx context.Context) (uint64, error)
+	// PutTreeHead stores a signed tree head for size unless one exists, and
+	// returns the stored one.
+	PutTreeHead(ctx context.Context, size uint64, data []byte) (TreeHead, error)
+	// LatestTreeHead is the head of the largest size. ErrNotFound.
+	LatestTreeHead(ctx context.Context) (TreeHead, error)
+	// TreeHeadAt is the head of one size. ErrNotFound.
+	TreeHeadAt(ctx context.Context, size uint64) (TreeHead, error)
+	// AddCosignature stores a witness's co-signature of the head of size,
+	// replacing that witness's earlier one. ErrNotFound without such a head.
+	AddCosignature(ctx context.Context, size uint64, witness []byte, data []byte) error
 
 	// Expire deletes envelopes, challenges and blobs expired at now and
 	// returns how many envelopes it deleted.

@@ -142,6 +142,23 @@ var migrations = []string{
 		node    text NOT NULL,
 		updated timestamptz NOT NULL
 	);`,
+	`CREATE TABLE kt_leaves (
+		idx       bigint PRIMARY KEY,
+		vrf_index bytea NOT NULL,
+		version   bigint NOT NULL,
+		data      bytea NOT NULL,
+		UNIQUE (vrf_index, version)
+	);
+	CREATE TABLE kt_heads (
+		size bigint PRIMARY KEY,
+		data bytea NOT NULL
+	);
+	CREATE TABLE kt_cosignatures (
+		size    bigint NOT NULL REFERENCES kt_heads(size),
+		witness bytea NOT NULL,
+		data    bytea NOT NULL,
+		PRIMARY KEY (size, witness)
+	);`,
 }
 
 // SchemaVersion is the number of migrations this build knows.

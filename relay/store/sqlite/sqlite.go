@@ -162,6 +162,23 @@ var migrations = []string{
 		name  TEXT PRIMARY KEY,
 		value BLOB NOT NULL
 	);`,
+	`CREATE TABLE kt_leaves (
+		idx       INTEGER PRIMARY KEY,
+		vrf_index BLOB NOT NULL,
+		version   INTEGER NOT NULL,
+		data      BLOB NOT NULL,
+		UNIQUE (vrf_index, version)
+	);
+	CREATE TABLE kt_heads (
+		size INTEGER PRIMARY KEY,
+		data BLOB NOT NULL
+	);
+	CREATE TABLE kt_cosignatures (
+		size    INTEGER NOT NULL REFERENCES kt_heads(size),
+		witness BLOB NOT NULL,
+		data    BLOB NOT NULL,
+		PRIMARY KEY (size, witness)
+	);`,
 }
 
 // SchemaVersion is the number of migrations this build knows.

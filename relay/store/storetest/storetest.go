@@ -26,6 +26,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Blobs", func(t *testing.T) { testBlobs(t, open(t)) })
 	t.Run("Secrets", func(t *testing.T) { testSecrets(t, open(t)) })
 	t.Run("Wake", func(t *testing.T) { testWake(t, open(t)) })
+	t.Run("TransparencyLog", func(t *testing.T) { testLog(t, open(t)) })
+	t.Run("ConcurrentLogAppends", func(t *testing.T) { testConcurrentLogAppends(t, open(t)) })
+	t.Run("TreeHeads", func(t *testing.T) { testTreeHeads(t, open(t)) })
 }
 
 var ctx = context.Background()
