@@ -15,6 +15,7 @@ import (
 
 	"github.com/sotto-im/sotto/crypto/keys"
 	"github.com/sotto-im/sotto/handle"
+	"github.com/sotto-im/sotto/kt"
 	"github.com/sotto-im/sotto/relay/api"
 	"github.com/sotto-im/sotto/relay/store"
 )
@@ -194,6 +195,11 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.metrics.registrations.Add(1)
+	// The log entry follows the account's commit; if this fails (or the
+	// relay crashes in between), the next lookup appends it.
+	if _, _, err := s.kt.ensureBinding(ctx, h.Hash(), kt.Binding{IdentityKey: ik.Bytes(), DeviceCertificates: [][]byte{cert.Marshal()}}); err != nil {
+		s.log.Warn("transparency log entry deferred to the first lookup", "err", err)
+	}
 	s.writeJSON(w, http.StatusOK, api.RegisterResponse{Device: addr, HandleHash: h.Hash()})
 }
 
@@ -358,7 +364,17 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, dev api.Ad
 		s.fail(w, r, err)
 		return
 	}
-	resp := api.LookupResponse{HandleHash: hh, IdentityKey: a.IdentityKey}
+	b, err := bindingOf(a, devices)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	proof, err := s.kt.lookupProof(ctx, hh, b)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	resp := api.LookupResponse{HandleHash: hh, IdentityKey: a.IdentityKey, Transparency: proof.Marshal()}
 	for _, d := range devices {
 		b, err := s.bundle(ctx, d)
 		if err != nil {

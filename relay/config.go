@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"crypto/ed25519"
 	"log/slog"
 	"time"
 
@@ -81,6 +82,9 @@ type Config struct {
 
 	TURN TURNConfig
 
+	// KT configures the key-transparency log.
+	KT KTConfig
+
 	Limits Limits
 	// IdleTimeout closes a WebSocket that sent nothing, not even a ping,
 	// for this long (default 90 s). WriteTimeout bounds one write.
@@ -98,6 +102,17 @@ type TURNConfig struct {
 	Secret []byte
 	URLs   []string
 	TTL    time.Duration // credential lifetime (default 1 h)
+}
+
+// KTConfig configures the key-transparency log.
+type KTConfig struct {
+	// Interval is the least time between two tree heads this node signs
+	// (default 1 s). A lookup of a binding newer than the latest head waits
+	// for the next one.
+	Interval time.Duration
+	// Witnesses are the Ed25519 keys whose co-signatures the relay accepts
+	// and serves with its tree heads.
+	Witnesses []ed25519.PublicKey
 }
 
 // DefaultReservedHandles are refused on every relay.
@@ -131,6 +146,9 @@ func (c *Config) defaults() {
 	}
 	if c.AttachmentTTL == 0 {
 		c.AttachmentTTL = 30 * 24 * time.Hour
+	}
+	if c.KT.Interval == 0 {
+		c.KT.Interval = time.Second
 	}
 	if c.TURN.TTL == 0 {
 		c.TURN.TTL = time.Hour

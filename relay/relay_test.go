@@ -48,7 +48,8 @@ func start(t *testing.T, b relaytest.Backend, mod func(*relay.Config)) *env {
 func startOn(t *testing.T, st store.Store, mod func(*relay.Config)) *env {
 	t.Helper()
 	ck := &clock{}
-	cfg := relay.Config{Store: st, Pow: relaytest.TestPow, Now: ck.now, Limits: relay.Limits{MaxConns: 1000, MaxConnsPerIP: 1000}}
+	cfg := relay.Config{Store: st, Pow: relaytest.TestPow, Now: ck.now, Limits: relay.Limits{MaxConns: 1000, MaxConnsPerIP: 1000},
+		KT: relay.KTConfig{Interval: 20 * time.Millisecond}}
 	if mod != nil {
 		mod(&cfg)
 	}

@@ -36,6 +36,7 @@ type Server struct {
 	relayKey *keys.RelayPrivateKey
 	tokenKey []byte
 	reserved map[handle.Hash]bool // skeleton hashes of reserved handles
+	kt       *ktLog
 
 	lim struct {
 		register, availability, auth, lookupDev, lookupTarget, sendDev, sendIP, prekeys, turn, blobs *limiter
@@ -86,6 +87,10 @@ func New(cfg Config) (*Server, error) {
 		cancel()
 		return nil, fmt.Errorf("relay: load token key: %w", err)
 	}
+	if s.kt, err = newKTLog(ctx, s.st, cfg.KT, cfg.Now); err != nil {
+		cancel()
+		return nil, fmt.Errorf("relay: transparency log: %w", err)
+	}
 	s.reserved = map[handle.Hash]bool{}
 	for _, r := range append(append([]string{}, DefaultReservedHandles...), cfg.ReservedHandles...) {
 		h, err := handle.Parse(r)
@@ -109,7 +114,11 @@ func New(cfg Config) (*Server, error) {
 	s.hub.init()
 	s.routes()
 
-	s.wg.Add(2)
+	s.wg.Add(3)
+	go func() {
+		defer s.wg.Done()
+		s.kt.run(ctx, s.log)
+	}()
 	go func() {
 		defer s.wg.Done()
 		if err := s.st.Subscribe(ctx, cfg.NodeID, s.hub.wake); err != nil && ctx.Err() == nil {
@@ -193,6 +202,13 @@ func (s *Server) routes() {
 	m.HandleFunc("GET "+api.PathTURN, s.authed(s.handleTURN))
 	m.HandleFunc("POST "+api.PathAttachments, s.authed(s.handleUpload))
 	m.HandleFunc("GET "+api.PathAttachments+"/{id}", s.authed(s.handleDownload))
+	m.HandleFunc("GET "+api.PathKTKeys, s.handleKTKeys)
+	m.HandleFunc("GET "+api.PathKTHead, s.handleKTHead)
+	m.HandleFunc("GET "+api.PathKTConsistency, s.handleKTConsistency)
+	m.HandleFunc("GET "+api.PathKTBindings+"{hash}", s.authed(s.handleKTBinding))
+	m.HandleFunc("GET "+api.PathKTEntries, s.handleKTEntries)
+	m.HandleFunc("GET "+api.PathKTRange, s.handleKTRange)
+	m.HandleFunc("POST "+api.PathKTCosign, s.handleKTCosign)
 	s.mux = m
 }
 

@@ -129,6 +129,10 @@ type LookupResponse struct {
 	HandleHash  handle.Hash    `json:"handle_hash"`
 	IdentityKey []byte         `json:"identity_key"`
 	Devices     []DeviceBundle `json:"devices"`
+	// Transparency is a kt.LookupProof: the handle's VRF proof, the log
+	// entry that commits to this identity key and these devices, its
+	// inclusion proof and the signed tree head.
+	Transparency []byte `json:"transparency,omitempty"`
 }
 
 // DeviceBundle is one device's address and prekey bundle.
