@@ -45,6 +45,25 @@ type Chats struct {
 	runDone  chan struct{}
 	cancelOn context.CancelFunc // a registration in progress
 	prefs    Preferences
+	// sessions are services that start with a signed-in profile and stop
+	// before it closes (calls).
+	sessions []sessionHooks
+}
+
+type sessionHooks struct {
+	start, stop func(*messenger.Messenger)
+}
+
+// onSession makes start run whenever a profile is signed in or unlocked,
+// and stop before it closes.
+func (c *Chats) onSession(start, stop func(*messenger.Messenger)) {
+	c.mu.Lock()
+	c.sessions = append(c.sessions, sessionHooks{start, stop})
+	m := c.m
+	c.mu.Unlock()
+	if m != nil {
+		start(m)
+	}
 }
 
 // NewChats returns the service for a profile whose files live in dataDir.
@@ -226,6 +245,12 @@ func (c *Chats) start(m *messenger.Messenger) {
 		c.prefs = p
 		c.mu.Unlock()
 	}
+	c.mu.Lock()
+	hooks := append([]sessionHooks(nil), c.sessions...)
+	c.mu.Unlock()
+	for _, h := range hooks {
+		h.start(m)
+	}
 	go func() {
 		defer close(done)
 		if err := m.Run(ctx); err != nil {
@@ -239,10 +264,14 @@ func (c *Chats) start(m *messenger.Messenger) {
 func CloseChats(c *Chats) error {
 	c.mu.Lock()
 	m, stop, done := c.m, c.stopRun, c.runDone
+	hooks := append([]sessionHooks(nil), c.sessions...)
 	c.m = nil
 	c.mu.Unlock()
 	if m == nil {
 		return nil
+	}
+	for _, h := range hooks {
+		h.stop(m)
 	}
 	stop()
 	<-done
@@ -345,6 +374,18 @@ type MessageView struct {
 	Edited    bool           `json:"edited"`
 	ExpiresAt int64          `json:"expiresAt"`
 	Reactions []ReactionView `json:"reactions"`
+	// CallLog is set when the message is a call log entry (Body is empty).
+	CallLog *CallLogView `json:"callLog"`
+}
+
+// CallLogView is a finished call as it appears in the conversation.
+type CallLogView struct {
+	Outgoing bool  `json:"outgoing"`
+	Video    bool  `json:"video"`
+	Seconds  int64 `json:"seconds"`
+	// Reason is "" for an answered call, else missed, declined, busy,
+	// unreachable or failed.
+	Reason string `json:"reason"`
 }
 
 // ReactionView is one reaction; Mine marks the profile owner's.
@@ -362,6 +403,12 @@ func messageView(m store.Message) MessageView {
 	}
 	for _, r := range m.Reactions {
 		v.Reactions = append(v.Reactions, ReactionView{Emoji: r.Emoji, Mine: r.Sender == 0})
+	}
+	if c := m.Call; c != nil {
+		v.CallLog = &CallLogView{Outgoing: m.Direction == store.Outgoing, Video: c.Video, Seconds: c.Seconds}
+		if c.Outcome != store.CallAnswered {
+			v.CallLog.Reason = c.Outcome.String()
+		}
 	}
 	return v
 }

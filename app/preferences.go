@@ -15,6 +15,9 @@ type Preferences struct {
 	TypingIndicators bool `json:"typingIndicators"`
 	// NotificationContent is "full" (name and message), "name" or "none".
 	NotificationContent string `json:"notificationContent"`
+	// RelayCalls: "Always relay calls (hide my IP)" — calls use only the
+	// relay's TURN, so a peer never learns this device's addresses.
+	RelayCalls bool `json:"relayCalls"`
 }
 
 // DefaultPreferences are what a new profile starts with.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sotto-im/sotto/app/content"
 	"github.com/sotto-im/sotto/handle"
+	"github.com/sotto-im/sotto/relay/api"
 	"github.com/sotto-im/sotto/store"
 )
 
@@ -115,4 +116,14 @@ func (m *Messenger) CallLogEntry(ctx context.Context, h handle.Handle, outgoing 
 	}
 	m.cfg.Events.Emit(Event{Kind: EventMessage, Contact: c.ID, Conversation: conv.ID, Message: id})
 	return id, nil
+}
+
+// TURN returns short-lived credentials for the relay's TURN service, for the
+// ICE servers of one call.
+func (m *Messenger) TURN(ctx context.Context) (api.TURNCredentials, error) {
+	creds, err := m.relay.TURN(ctx)
+	if err != nil {
+		return api.TURNCredentials{}, fmt.Errorf("TURN credentials: %w", err)
+	}
+	return creds, nil
 }

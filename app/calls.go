@@ -1,0 +1,546 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/sotto-im/sotto/app/messenger"
+	"github.com/sotto-im/sotto/calls"
+	"github.com/sotto-im/sotto/handle"
+	"github.com/sotto-im/sotto/store"
+)
+
+// CallEventName is the window event that carries every change of a call (a
+// CallView).
+const CallEventName = "sotto:call"
+
+// staleSignal: call signals older than this are from calls that have long
+// given up ringing (they waited in the relay while this device was off).
+const staleSignal = 90 * time.Second
+
+// qualityEvery is how often a connected call's statistics are sampled.
+const qualityEvery = 2 * time.Second
+
+// CallOptions configure the Calls service; main.go and the CLI choose.
+type CallOptions struct {
+	// Media opens each call's sources and sinks; nil means no media
+	// (transport only) until device capture is wired.
+	Media calls.MediaFactory
+	// LoopbackCandidates gathers 127.0.0.1 candidates (tests on one machine).
+	LoopbackCandidates bool
+	// RingTimeout overrides the 45 s ring timeout (tests).
+	RingTimeout time.Duration
+}
+
+// Calls is the voice and video call service the UI and the CLI call. It
+// runs a calls.Manager on top of the signed-in profile's Messenger: call
+// signaling travels only inside the end-to-end channel.
+type Calls struct {
+	chats *Chats
+	log   *slog.Logger
+	emit  func(CallView)
+	opts  CallOptions
+
+	events chan calls.Event
+
+	mu    sync.Mutex
+	mgr   *calls.Manager
+	m     *messenger.Messenger
+	views map[calls.CallID]*callTrack
+	stop  context.CancelFunc
+	done  chan struct{}
+}
+
+// callTrack is what the service keeps per call beyond the Manager's
+// snapshot: the conversation and the audio counter behind the quality note.
+type callTrack struct {
+	view        CallView
+	audioSeen   uint64
+	audioMoved  time.Time
+	loggedEnded bool
+}
+
+// CallView is one call as the UI shows it.
+type CallView struct {
+	ID           string `json:"id"`
+	Conversation int64  `json:"conversation"`
+	Handle       string `json:"handle"`
+	Outgoing     bool   `json:"outgoing"`
+	Video        bool   `json:"video"`
+	RemoteVideo  bool   `json:"remoteVideo"`
+	// State is calling, ringing, incoming, connecting, connected,
+	// reconnecting or ended.
+	State string `json:"state"`
+	// EndReason, once ended: hung up, declined, busy, missed, unreachable,
+	// no network path, connection lost or "failed: …".
+	EndReason   string `json:"endReason"`
+	StartedAt   int64  `json:"startedAt"`
+	ConnectedAt int64  `json:"connectedAt"`
+	Muted       bool   `json:"muted"`
+	// Quality is "", good, fair or poor.
+	Quality string `json:"quality"`
+	Note    string `json:"note"`
+}
+
+// NewCalls returns the call service for chats' profile. It starts with the
+// profile's Messenger (after sign-in or unlock) and stops with it; emit
+// receives every CallView change.
+func NewCalls(chats *Chats, log *slog.Logger, emit func(CallView), opts CallOptions) *Calls {
+	if emit == nil {
+		emit = func(CallView) {}
+	}
+	c := &Calls{chats: chats, log: log, emit: emit, opts: opts, views: map[calls.CallID]*callTrack{}}
+	chats.onSession(c.attach, c.detach)
+	return c
+}
+
+// attach starts calls for a signed-in profile.
+func (c *Calls) attach(m *messenger.Messenger) {
+	events := make(chan calls.Event, 256)
+	mgr, err := calls.NewManager(calls.Config{
+		Signaler: calls.SignalerFunc(func(ctx context.Context, peer string, blob []byte) error {
+			h, err := handle.Parse(peer)
+			if err != nil {
+				return fmt.Errorf("call peer: %w", err)
+			}
+			return m.SendCallSignal(ctx, h, blob)
+		}),
+		ICEServers:         func(ctx context.Context) ([]webrtc.ICEServer, error) { return c.iceServers(ctx, m) },
+		RelayOnly:          func() bool { return c.chats.preferences().RelayCalls },
+		Media:              c.opts.Media,
+		Events:             func(e calls.Event) { c.queue(events, e) },
+		LoopbackCandidates: c.opts.LoopbackCandidates,
+		RingTimeout:        c.opts.RingTimeout,
+		Logger:             c.log,
+	})
+	if err != nil {
+		c.log.Error("calls unavailable", "err", err.Error())
+		return
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	c.mu.Lock()
+	c.mgr, c.m, c.events, c.stop, c.done = mgr, m, events, stop, done
+	c.mu.Unlock()
+	m.SetCallHandler(func(ctx context.Context, s messenger.CallSignal) {
+		if age := time.Since(s.SentAt); age > staleSignal {
+			c.log.Info("stale call signal dropped", "age", age.Round(time.Second).String())
+			return
+		}
+		if err := mgr.HandleSignal(ctx, s.Handle.String(), s.Blob); err != nil {
+			c.log.Warn("call signal refused", "err", err.Error())
+		}
+	})
+	go c.run(ctx, done, mgr, m, events)
+}
+
+// detach hangs up and stops calls before the profile closes.
+func (c *Calls) detach(m *messenger.Messenger) {
+	m.SetCallHandler(nil)
+	c.mu.Lock()
+	mgr, stop, done := c.mgr, c.stop, c.done
+	c.mgr, c.m = nil, nil
+	c.mu.Unlock()
+	if mgr == nil {
+		return
+	}
+	if err := mgr.Close(); err != nil {
+		c.log.Warn("calls: close", "err", err.Error())
+	}
+	stop()
+	<-done
+}
+
+// queue hands an event to the worker without blocking the call's goroutine
+// for long.
+func (c *Calls) queue(events chan calls.Event, e calls.Event) {
+	select {
+	case events <- e:
+	case <-time.After(time.Second):
+		c.log.Warn("call event dropped: the UI worker is stuck")
+	}
+}
+
+func (c *Calls) iceServers(ctx context.Context, m *messenger.Messenger) ([]webrtc.ICEServer, error) {
+	creds, err := m.TURN(ctx)
+	if err != nil {
+		if c.chats.preferences().RelayCalls {
+			return nil, err
+		}
+		// Without TURN a direct path may still work (same network).
+		c.log.Warn("calls without the relay's TURN", "err", err.Error())
+		return nil, nil
+	}
+	return []webrtc.ICEServer{{URLs: creds.URLs, Username: creds.Username, Credential: creds.Password}}, nil
+}
+
+// run turns Manager events into views, the call log and quality notes.
+func (c *Calls) run(ctx context.Context, done chan struct{}, mgr *calls.Manager, m *messenger.Messenger, events chan calls.Event) {
+	defer close(done)
+	tick := time.NewTicker(qualityEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			// Drain what Close produced (hang-ups), so they reach the log.
+			for {
+				select {
+				case e := <-events:
+					c.handle(mgr, m, e)
+				default:
+					return
+				}
+			}
+		case e := <-events:
+			c.handle(mgr, m, e)
+		case <-tick.C:
+			c.sampleQuality(mgr)
+		}
+	}
+}
+
+func (c *Calls) handle(mgr *calls.Manager, m *messenger.Messenger, e calls.Event) {
+	info, err := mgr.Info(e.Call)
+	if err != nil {
+		info = calls.CallInfo{ID: e.Call, Peer: e.Peer, Incoming: e.Incoming, State: e.State, Reason: e.Reason, Err: e.Err}
+	}
+	info.State, info.Reason, info.Err = e.State, e.Reason, e.Err
+	c.mu.Lock()
+	t := c.views[e.Call]
+	if t == nil {
+		t = &callTrack{}
+		c.views[e.Call] = t
+	}
+	c.mu.Unlock()
+	if t.view.Conversation == 0 {
+		t.view.Conversation = conversationOf(m, e.Peer)
+	}
+	fillView(&t.view, info)
+	if e.State == calls.StateEnded {
+		t.view.Quality, t.view.Note = "", ""
+	}
+	view := t.view
+	if e.State == calls.StateEnded && !t.loggedEnded && e.Reason != calls.ReasonMerged {
+		t.loggedEnded = true
+		c.logCall(m, info)
+	}
+	if e.State == calls.StateEnded {
+		c.mu.Lock()
+		delete(c.views, e.Call)
+		c.mu.Unlock()
+	}
+	c.emit(view)
+}
+
+// fillView copies a Manager snapshot into v.
+func fillView(v *CallView, info calls.CallInfo) {
+	v.ID = info.ID.String()
+	v.Handle = info.Peer
+	v.Outgoing = !info.Incoming
+	v.Video = info.LocalVideo
+	v.RemoteVideo = info.RemoteVideo
+	v.Muted = info.Muted
+	v.State = info.State.String()
+	if info.Incoming && info.State == calls.StateRinging {
+		v.State = "incoming"
+	}
+	v.StartedAt = unixMilli(info.Started)
+	v.ConnectedAt = unixMilli(info.Connected)
+	v.EndReason = ""
+	if info.State == calls.StateEnded {
+		v.EndReason = endReasonText(info.Reason, info.Err)
+	}
+}
+
+func unixMilli(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// endReasonText says in words why a call ended.
+func endReasonText(r calls.EndReason, err error) string {
+	switch r {
+	case calls.ReasonHungUpLocal, calls.ReasonHungUpRemote:
+		return "hung up"
+	case calls.ReasonDeclinedLocal, calls.ReasonDeclinedRemote:
+		return "declined"
+	case calls.ReasonFailed:
+		if err != nil {
+			return "failed: " + err.Error()
+		}
+		return "failed"
+	}
+	return r.String()
+}
+
+// callOutcome is how the call log records a finished call.
+func callOutcome(info calls.CallInfo) store.CallOutcome {
+	if !info.Connected.IsZero() {
+		return store.CallAnswered
+	}
+	switch info.Reason {
+	case calls.ReasonDeclinedLocal, calls.ReasonDeclinedRemote:
+		return store.CallDeclined
+	case calls.ReasonBusy:
+		return store.CallBusy
+	case calls.ReasonUnreachable, calls.ReasonNoNetworkPath:
+		return store.CallUnreachable
+	case calls.ReasonFailed, calls.ReasonConnectionLost:
+		return store.CallFailed
+	}
+	return store.CallMissed
+}
+
+// logCall writes the finished call into the conversation.
+func (c *Calls) logCall(m *messenger.Messenger, info calls.CallInfo) {
+	h, err := handle.Parse(info.Peer)
+	if err != nil {
+		return
+	}
+	entry := store.CallEntry{Video: info.LocalVideo || info.RemoteVideo, Outcome: callOutcome(info)}
+	if !info.Connected.IsZero() {
+		end := info.Ended
+		if end.IsZero() {
+			end = time.Now()
+		}
+		entry.Seconds = int64(end.Sub(info.Connected).Round(time.Second) / time.Second)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := m.CallLogEntry(ctx, h, !info.Incoming, entry, info.Started); err != nil {
+		c.log.Warn("call not logged", "err", err.Error())
+	}
+}
+
+// conversationOf finds the conversation with a call's peer (0 if none).
+func conversationOf(m *messenger.Messenger, peer string) int64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ct, err := m.Store().ContactByHandle(ctx, peer)
+	if err != nil {
+		return 0
+	}
+	conv, err := m.Store().EnsureConversation(ctx, ct.ID)
+	if err != nil {
+		return 0
+	}
+	return int64(conv.ID)
+}
+
+// sampleQuality rates every connected call from its statistics and notes
+// when the peer's audio stops arriving.
+func (c *Calls) sampleQuality(mgr *calls.Manager) {
+	c.mu.Lock()
+	var live []calls.CallID
+	for id, t := range c.views {
+		if t.view.State == "connected" {
+			live = append(live, id)
+		}
+	}
+	c.mu.Unlock()
+	now := time.Now()
+	for _, id := range live {
+		st, err := mgr.Stats(id)
+		if err != nil {
+			continue
+		}
+		c.mu.Lock()
+		t := c.views[id]
+		if t == nil {
+			c.mu.Unlock()
+			continue
+		}
+		if st.AudioPacketsReceived != t.audioSeen || t.audioMoved.IsZero() {
+			t.audioSeen, t.audioMoved = st.AudioPacketsReceived, now
+		}
+		quality, note := rateCall(st.RTT, now.Sub(t.audioMoved), t.view.Muted), ""
+		if now.Sub(t.audioMoved) >= 3*time.Second {
+			note = "No audio received from @" + t.view.Handle
+		}
+		changed := quality != t.view.Quality || note != t.view.Note
+		t.view.Quality, t.view.Note = quality, note
+		view := t.view
+		c.mu.Unlock()
+		if changed {
+			c.emit(view)
+		}
+	}
+}
+
+// rateCall turns the round trip and how long audio has been silent into
+// good, fair or poor.
+func rateCall(rtt, audioSilent time.Duration, _ bool) string {
+	switch {
+	case audioSilent >= 3*time.Second || rtt > 500*time.Millisecond:
+		return "poor"
+	case audioSilent >= time.Second || rtt > 200*time.Millisecond:
+		return "fair"
+	}
+	return "good"
+}
+
+// manager returns the running Manager or why there is none.
+func (c *Calls) manager() (*calls.Manager, *messenger.Messenger, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.mgr == nil {
+		return nil, nil, ErrNotSignedIn
+	}
+	return c.mgr, c.m, nil
+}
+
+func parseCallID(id string) (calls.CallID, error) {
+	cid, err := calls.ParseCallID(id)
+	if err != nil {
+		return calls.CallID{}, say(err, "That call is over.")
+	}
+	return cid, nil
+}
+
+// callError turns a calls error into a sentence for people.
+func callError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, calls.ErrBusy):
+		return say(err, "You are already in a call. Hang up first.")
+	case errors.Is(err, calls.ErrUnknownCall):
+		return say(err, "That call is over.")
+	case errors.Is(err, calls.ErrWrongState):
+		return say(err, "That is not possible at this point of the call.")
+	case errors.Is(err, calls.ErrClosed):
+		return say(err, "Calls have stopped; sign in again.")
+	}
+	return userError(err)
+}
+
+// Start calls the contact of conversation conv, with the camera on when
+// video is set.
+func (c *Calls) Start(conv int64, video bool) (CallView, error) {
+	mgr, m, err := c.manager()
+	if err != nil {
+		return CallView{}, userError(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, h, err := conversationHandle(ctx, m, conv)
+	if err != nil {
+		return CallView{}, userError(err)
+	}
+	id, err := mgr.Call(ctx, h.String(), video)
+	if err != nil {
+		return CallView{}, callError(err)
+	}
+	info, err := mgr.Info(id)
+	if err != nil {
+		return CallView{}, callError(err)
+	}
+	v := CallView{Conversation: conv}
+	fillView(&v, info)
+	return v, nil
+}
+
+// Accept answers the incoming call id, with the camera on when video is set.
+func (c *Calls) Accept(id string, video bool) error {
+	return c.withCall(id, func(mgr *calls.Manager, cid calls.CallID) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return mgr.Accept(ctx, cid, video)
+	})
+}
+
+// Decline refuses the incoming call id.
+func (c *Calls) Decline(id string) error {
+	return c.withCall(id, func(mgr *calls.Manager, cid calls.CallID) error { return mgr.Decline(cid) })
+}
+
+// Hangup ends call id (or stops calling).
+func (c *Calls) Hangup(id string) error {
+	return c.withCall(id, func(mgr *calls.Manager, cid calls.CallID) error { return mgr.Hangup(cid) })
+}
+
+// SetMuted mutes or unmutes the microphone in call id.
+func (c *Calls) SetMuted(id string, muted bool) error {
+	err := c.withCall(id, func(mgr *calls.Manager, cid calls.CallID) error { return mgr.SetMuted(cid, muted) })
+	if err == nil {
+		c.refresh(id)
+	}
+	return err
+}
+
+// SetCamera turns the camera on or off in call id.
+func (c *Calls) SetCamera(id string, on bool) error {
+	err := c.withCall(id, func(mgr *calls.Manager, cid calls.CallID) error { return mgr.SetCamera(cid, on) })
+	if err == nil {
+		c.refresh(id)
+	}
+	return err
+}
+
+// Active returns the calls in progress.
+func (c *Calls) Active() ([]CallView, error) {
+	mgr, _, err := c.manager()
+	if err != nil {
+		return nil, userError(err)
+	}
+	out := []CallView{}
+	for _, info := range mgr.Calls() {
+		out = append(out, c.viewOf(info))
+	}
+	return out, nil
+}
+
+func (c *Calls) viewOf(info calls.CallInfo) CallView {
+	c.mu.Lock()
+	var v CallView
+	if t := c.views[info.ID]; t != nil {
+		v = t.view
+	}
+	c.mu.Unlock()
+	fillView(&v, info)
+	return v
+}
+
+// refresh re-emits call id's view after a change the Manager does not
+// report as an event (mute, camera).
+func (c *Calls) refresh(id string) {
+	mgr, _, err := c.manager()
+	if err != nil {
+		return
+	}
+	cid, err := calls.ParseCallID(id)
+	if err != nil {
+		return
+	}
+	info, err := mgr.Info(cid)
+	if err != nil {
+		return
+	}
+	v := c.viewOf(info)
+	c.mu.Lock()
+	if t := c.views[cid]; t != nil {
+		t.view = v
+	}
+	c.mu.Unlock()
+	c.emit(v)
+}
+
+func (c *Calls) withCall(id string, f func(*calls.Manager, calls.CallID) error) error {
+	mgr, _, err := c.manager()
+	if err != nil {
+		return userError(err)
+	}
+	cid, err := parseCallID(id)
+	if err != nil {
+		return err
+	}
+	return callError(f(mgr, cid))
+}

@@ -1,0 +1,186 @@
+package app
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sotto-im/sotto/relay/relaytest"
+)
+
+// callWatcher records the CallViews one side's service emits.
+type callWatcher struct {
+	mu    sync.Mutex
+	views []CallView
+	wake  chan struct{}
+}
+
+func newCallWatcher() *callWatcher { return &callWatcher{wake: make(chan struct{}, 1)} }
+
+func (w *callWatcher) emit(v CallView) {
+	w.mu.Lock()
+	w.views = append(w.views, v)
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (w *callWatcher) waitFor(t *testing.T, what string, ok func(CallView) bool) CallView {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	seen := 0
+	for {
+		w.mu.Lock()
+		for ; seen < len(w.views); seen++ {
+			if ok(w.views[seen]) {
+				v := w.views[seen]
+				w.mu.Unlock()
+				return v
+			}
+		}
+		w.mu.Unlock()
+		select {
+		case <-w.wake:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// TestCallThroughTheApp: two profiles on a real relay call each other
+// through the app's services (signaling inside the encrypted channel), the
+// callee answers, both connect, the caller hangs up, and both conversations
+// get a call log entry.
+func TestCallThroughTheApp(t *testing.T) {
+	url := relaytest.Serve(t)
+	alice, bob := newChats(t, "alice", url), newChats(t, "bob", url)
+	aw, bw := newCallWatcher(), newCallWatcher()
+	opts := CallOptions{LoopbackCandidates: true}
+	aliceCalls := NewCalls(alice, alice.log, aw.emit, opts)
+	bobCalls := NewCalls(bob, bob.log, bw.emit, opts)
+	for _, c := range []*Chats{alice, bob} {
+		if _, err := c.Register(string(c.profile), url, pass); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Calls ring only between accepted contacts: a message each way first.
+	conv, err := alice.StartConversation("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Send(conv.ID, "call you in a minute", 0); err != nil {
+		t.Fatal(err)
+	}
+	bconv := waitConversation(t, bob, "alice")
+	if _, err := bob.Send(bconv, "ok", 0); err != nil {
+		t.Fatal(err)
+	}
+
+	started, err := aliceCalls.Start(conv.ID, false)
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	if !started.Outgoing || started.Handle != "bob" || started.Conversation != conv.ID {
+		t.Fatalf("started call %+v", started)
+	}
+	ring := bw.waitFor(t, "the incoming call", func(v CallView) bool { return v.State == "incoming" })
+	if ring.Handle != "alice" || ring.ID != started.ID || ring.Conversation != bconv {
+		t.Fatalf("incoming call %+v", ring)
+	}
+	if err := bobCalls.Accept(ring.ID, false); err != nil {
+		t.Fatalf("accept: %v", err)
+	}
+	aw.waitFor(t, "alice connected", func(v CallView) bool { return v.State == "connected" && v.ConnectedAt > 0 })
+	bw.waitFor(t, "bob connected", func(v CallView) bool { return v.State == "connected" })
+	if active, err := bobCalls.Active(); err != nil || len(active) != 1 || active[0].State != "connected" {
+		t.Fatalf("bob's active calls %+v %v", active, err)
+	}
+	if err := aliceCalls.SetMuted(started.ID, true); err != nil {
+		t.Fatalf("mute: %v", err)
+	}
+	aw.waitFor(t, "muted view", func(v CallView) bool { return v.Muted })
+	if err := aliceCalls.Hangup(started.ID); err != nil {
+		t.Fatalf("hang up: %v", err)
+	}
+	aw.waitFor(t, "alice ended", func(v CallView) bool { return v.State == "ended" && v.EndReason == "hung up" })
+	bw.waitFor(t, "bob ended", func(v CallView) bool { return v.State == "ended" && v.EndReason == "hung up" })
+	if err := aliceCalls.Hangup(started.ID); err == nil {
+		t.Fatal("hanging up an ended call succeeded")
+	}
+	for name, side := range map[string]struct {
+		c        *Chats
+		conv     int64
+		outgoing bool
+	}{"alice": {alice, conv.ID, true}, "bob": {bob, bconv, false}} {
+		waitCallLog(t, name, side.c, side.conv, func(l *CallLogView) bool {
+			return l.Outgoing == side.outgoing && l.Reason == "" && !l.Video
+		})
+	}
+}
+
+// TestDeclinedCallIsLogged: a declined call ends on both sides with that
+// reason and shows as declined in the caller's conversation.
+func TestDeclinedCallIsLogged(t *testing.T) {
+	url := relaytest.Serve(t)
+	alice, bob := newChats(t, "alice", url), newChats(t, "bob", url)
+	aw, bw := newCallWatcher(), newCallWatcher()
+	aliceCalls := NewCalls(alice, alice.log, aw.emit, CallOptions{LoopbackCandidates: true})
+	bobCalls := NewCalls(bob, bob.log, bw.emit, CallOptions{LoopbackCandidates: true})
+	for _, c := range []*Chats{alice, bob} {
+		if _, err := c.Register(string(c.profile), url, pass); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conv, _ := alice.StartConversation("bob")
+	if _, err := alice.Send(conv.ID, "hi", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Send(waitConversation(t, bob, "alice"), "hi", 0); err != nil {
+		t.Fatal(err)
+	}
+	v, err := aliceCalls.Start(conv.ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring := bw.waitFor(t, "ring", func(v CallView) bool { return v.State == "incoming" })
+	if err := bobCalls.Decline(ring.ID); err != nil {
+		t.Fatal(err)
+	}
+	aw.waitFor(t, "declined", func(x CallView) bool { return x.ID == v.ID && x.State == "ended" && x.EndReason == "declined" })
+	waitCallLog(t, "alice", alice, conv.ID, func(l *CallLogView) bool { return l.Reason == "declined" && l.Outgoing && l.Video })
+}
+
+func waitConversation(t *testing.T, c *Chats, with string) int64 {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		convs, err := c.Conversations()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cv := range convs {
+			if cv.Handle == with && cv.LastMessage != "" {
+				return cv.ID
+			}
+		}
+	}
+	t.Fatalf("no conversation with %s", with)
+	return 0
+}
+
+func waitCallLog(t *testing.T, name string, c *Chats, conv int64, ok func(*CallLogView) bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		msgs, err := c.Messages(conv, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs {
+			if m.CallLog != nil && ok(m.CallLog) {
+				return
+			}
+		}
+	}
+	t.Fatalf("%s: no matching call log entry", name)
+}
