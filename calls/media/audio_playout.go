@@ -1,0 +1,174 @@
+package media
+
+import (
+	"math"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// playAction is what the audio receiver does for one 20 ms playout slot.
+type playAction int
+
+const (
+	playUnknown playAction = iota
+	playDecode             // decode the packet due now
+	playFEC                // the packet due now is lost; rebuild it from the next packet's in-band FEC
+	playConceal            // nothing usable: packet-loss concealment (also DTX gaps and underruns)
+)
+
+func (a playAction) String() string {
+	switch a {
+	case playDecode:
+		return "decode"
+	case playFEC:
+		return "fec"
+	case playConceal:
+		return "conceal"
+	}
+	return "unknown"
+}
+
+const (
+	// resyncPackets: a sequence jump larger than this restarts the buffer (a new stream).
+	resyncPackets = 1000
+	// maxAudioPackets bounds memory; older packets go first.
+	maxAudioPackets = 200
+	// shrinkWindow is how many slots the buffer watches before dropping one frame of excess delay.
+	shrinkWindow = 50
+	// maxDTXGapFrames: a timestamp gap longer than this (sender paused) is skipped, not concealed.
+	maxDTXGapFrames = 10
+)
+
+type audioPacket struct {
+	ts      int64
+	payload []byte
+}
+
+// audioPlayout is the audio jitter buffer. Packets go in as they arrive; every 20 ms the receiver
+// asks for the next slot. In-order packets are played the slot after they arrive. A missing packet
+// with later ones present is lost (FEC from the next one if it is here, else PLC). An empty buffer
+// is an underrun: conceal and wait, which adds one frame of delay; when the buffer has held more than
+// the jitter-derived target for a whole window, one frame is dropped to take delay back out.
+type audioPlayout struct {
+	pkts    map[int64]audioPacket
+	seqs    seqUnwrapper
+	tss     tsUnwrapper
+	jit     jitterEstimator
+	started bool
+	next    int64 // extended sequence number due at the next slot
+	nextTS  int64
+	highest int64
+
+	windowTicks int
+	minAhead    int64
+
+	stats ReceiverStats
+}
+
+func newAudioPlayout() *audioPlayout {
+	return &audioPlayout{pkts: make(map[int64]audioPacket), jit: jitterEstimator{clockRate: SampleRate}, minAhead: math.MaxInt64}
+}
+
+func (b *audioPlayout) push(p *rtp.Packet, arrival time.Time) {
+	b.stats.PacketsReceived++
+	b.stats.BytesReceived += uint64(len(p.Payload))
+	seq := b.seqs.unwrap(p.SequenceNumber)
+	ts := b.tss.unwrap(p.Timestamp)
+	b.jit.observe(ts, arrival)
+	b.stats.Jitter = b.jit.jitter()
+	if !b.started || seq > b.next+resyncPackets || seq < b.next-resyncPackets {
+		if b.started {
+			b.stats.Resyncs++
+		}
+		clear(b.pkts)
+		b.started, b.next, b.nextTS, b.highest = true, seq, ts, seq
+	}
+	if seq < b.next {
+		b.stats.PacketsLate++
+		return
+	}
+	if _, dup := b.pkts[seq]; dup {
+		b.stats.PacketsDuplicate++
+		return
+	}
+	b.pkts[seq] = audioPacket{ts: ts, payload: append([]byte(nil), p.Payload...)}
+	b.highest = max(b.highest, seq)
+	for len(b.pkts) > maxAudioPackets {
+		delete(b.pkts, b.next)
+		b.next++
+		b.stats.FramesDropped++
+	}
+}
+
+// targetAhead is how many packets beyond the one playing the buffer should keep: enough to ride out
+// three times the measured jitter.
+func (b *audioPlayout) targetAhead() int64 {
+	return int64(math.Ceil(3 * b.jit.j / FrameDuration.Seconds()))
+}
+
+// slot decides the next 20 ms of audio. data is the packet to decode (or to take FEC from).
+func (b *audioPlayout) slot() (playAction, []byte) {
+	act, data := b.take()
+	switch act {
+	case playDecode:
+		b.stats.FramesDecoded++
+	case playFEC:
+		b.stats.FramesFEC++
+	case playConceal:
+		b.stats.FramesConcealed++
+	}
+	b.shrink()
+	return act, data
+}
+
+func (b *audioPlayout) take() (playAction, []byte) {
+	if p, ok := b.pkts[b.next]; ok {
+		gap := (p.ts - b.nextTS) / FrameSamples
+		if gap > maxDTXGapFrames || gap < 0 {
+			b.nextTS = p.ts
+			gap = 0
+		}
+		if gap > 0 {
+			b.nextTS += FrameSamples // DTX or a sender pause: conceal until the packet is due
+			return playConceal, nil
+		}
+		delete(b.pkts, b.next)
+		b.next++
+		b.nextTS = p.ts + FrameSamples
+		return playDecode, p.payload
+	}
+	if b.highest > b.next {
+		b.stats.PacketsLost++
+		b.next++
+		b.nextTS += FrameSamples
+		if p, ok := b.pkts[b.next]; ok {
+			return playFEC, p.payload
+		}
+		return playConceal, nil
+	}
+	b.stats.Underruns++
+	return playConceal, nil
+}
+
+func (b *audioPlayout) shrink() {
+	ahead := max(b.highest-b.next+1, 0)
+	if _, ok := b.pkts[b.next]; !ok {
+		ahead = 0
+	}
+	b.minAhead = min(b.minAhead, ahead)
+	b.windowTicks++
+	if b.windowTicks < shrinkWindow {
+		return
+	}
+	if b.minAhead > b.targetAhead() {
+		if p, ok := b.pkts[b.next]; ok {
+			delete(b.pkts, b.next)
+			b.next++
+			b.nextTS = p.ts + FrameSamples
+			b.stats.FramesDropped++
+		}
+	}
+	b.stats.TargetDelay = time.Duration(b.targetAhead()+1) * FrameDuration
+	b.windowTicks, b.minAhead = 0, math.MaxInt64
+}
