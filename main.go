@@ -72,6 +72,11 @@ func run() error {
 			wailsruntime.EventsEmit(c, app.EventName, e)
 		}
 	})
+	calls := app.NewCalls(chats, log, func(v app.CallView) {
+		if c := windowContext(); c != nil {
+			wailsruntime.EventsEmit(c, app.CallEventName, v)
+		}
+	}, app.CallOptions{})
 	return wails.Run(&options.App{
 		Title:     "Sotto",
 		Width:     1100,
@@ -107,7 +112,7 @@ func run() error {
 				wailsruntime.Show(c)
 			},
 		},
-		Bind:  []any{info, chats, &Dialogs{ctx: windowContext}},
+		Bind:  []any{info, chats, calls, &Dialogs{ctx: windowContext}},
 		Linux: &linux.Options{ProgramName: "sotto"},
 	})
 }
