@@ -60,6 +60,60 @@ export namespace app {
 	        this.image = source["image"];
 	    }
 	}
+	export class CallLogView {
+	    outgoing: boolean;
+	    video: boolean;
+	    seconds: number;
+	    reason: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new CallLogView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.outgoing = source["outgoing"];
+	        this.video = source["video"];
+	        this.seconds = source["seconds"];
+	        this.reason = source["reason"];
+	    }
+	}
+	export class CallView {
+	    id: string;
+	    conversation: number;
+	    handle: string;
+	    outgoing: boolean;
+	    video: boolean;
+	    remoteVideo: boolean;
+	    state: string;
+	    endReason: string;
+	    startedAt: number;
+	    connectedAt: number;
+	    muted: boolean;
+	    quality: string;
+	    note: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new CallView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.conversation = source["conversation"];
+	        this.handle = source["handle"];
+	        this.outgoing = source["outgoing"];
+	        this.video = source["video"];
+	        this.remoteVideo = source["remoteVideo"];
+	        this.state = source["state"];
+	        this.endReason = source["endReason"];
+	        this.startedAt = source["startedAt"];
+	        this.connectedAt = source["connectedAt"];
+	        this.muted = source["muted"];
+	        this.quality = source["quality"];
+	        this.note = source["note"];
+	    }
+	}
 	export class ContactView {
 	    handle: string;
 	    verification: string;
@@ -150,6 +204,7 @@ export namespace app {
 	    edited: boolean;
 	    expiresAt: number;
 	    reactions: ReactionView[];
+	    callLog?: CallLogView;
 	
 	    static createFrom(source: any = {}) {
 	        return new MessageView(source);
@@ -166,6 +221,7 @@ export namespace app {
 	        this.edited = source["edited"];
 	        this.expiresAt = source["expiresAt"];
 	        this.reactions = this.convertValues(source["reactions"], ReactionView);
+	        this.callLog = this.convertValues(source["callLog"], CallLogView);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -190,6 +246,7 @@ export namespace app {
 	    readReceipts: boolean;
 	    typingIndicators: boolean;
 	    notificationContent: string;
+	    relayCalls: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new Preferences(source);
@@ -200,6 +257,7 @@ export namespace app {
 	        this.readReceipts = source["readReceipts"];
 	        this.typingIndicators = source["typingIndicators"];
 	        this.notificationContent = source["notificationContent"];
+	        this.relayCalls = source["relayCalls"];
 	    }
 	}
 	
