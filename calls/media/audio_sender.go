@@ -27,11 +27,11 @@ type AudioSender struct {
 	srcErr  error
 	stopped bool
 
-	muted        atomic.Bool
-	framesSent   atomic.Uint64
-	bytesSent    atomic.Uint64
-	sourceEnded  chan struct{}
-	endedOnce    sync.Once
+	muted       atomic.Bool
+	framesSent  atomic.Uint64
+	bytesSent   atomic.Uint64
+	sourceEnded chan struct{}
+	endedOnce   sync.Once
 }
 
 // StartAudioSender starts sending src on track until Stop or ctx ends.
