@@ -53,6 +53,8 @@ type Config struct {
 	Log *slog.Logger
 	// Events receives what happens; nil drops events.
 	Events Emitter
+	// Transparency sets the key-transparency demands (witnesses).
+	Transparency TransparencyConfig
 }
 
 func (c *Config) defaults() {
@@ -87,6 +89,7 @@ type Messenger struct {
 	// use, and a step must see the state the previous one stored.
 	mu         sync.Mutex
 	senderCert senderCertCache
+	kt         ktClient
 	outboxKick chan struct{}
 	calls      callHook
 }

@@ -23,6 +23,10 @@ const (
 	// EventProofOfWork: registration's proof of work made another attempt
 	// (Done attempts of Total expected).
 	EventProofOfWork EventKind = "proof-of-work"
+	// EventTransparency: a key-transparency check failed (Status says why;
+	// Contact is 0 for the account's own entries and split views). See
+	// Messenger.Transparency.
+	EventTransparency EventKind = "transparency"
 )
 
 // Event is one thing the UI, notifications or the CLI may want to show. It

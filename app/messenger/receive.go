@@ -38,6 +38,12 @@ func (m *Messenger) Run(ctx context.Context) error {
 		m.outboxLoop(ctx)
 	}()
 	defer func() { <-outboxDone }()
+	ktDone := make(chan struct{})
+	go func() {
+		defer close(ktDone)
+		m.transparencyLoop(ctx)
+	}()
+	defer func() { <-ktDone }()
 	if _, err := m.RefillPrekeys(ctx); err != nil {
 		m.cfg.Log.Warn("prekeys not refilled", "err", err.Error())
 	}
@@ -227,6 +233,9 @@ func (m *Messenger) receiveRatchet(ctx context.Context, c store.Contact, d keys.
 // the state the new one was derived from: if another step stored a different
 // one meanwhile, this step is abandoned (and the envelope retried).
 func (m *Messenger) commit(ctx context.Context, c store.Contact, device string, next func(old []byte) ([]byte, error), consumed []store.PrekeyRef, msg *content.Message) error {
+	if msg != nil {
+		m.notePeerTreeHead(c.ID, msg.TreeHead)
+	}
 	cs, err := m.State(ctx, c.ID)
 	if err != nil {
 		return err
@@ -449,7 +458,16 @@ func (m *Messenger) contactFromClaim(ctx context.Context, claimed string, ik key
 		return store.Contact{}, fmt.Errorf("%w: sender's handle belongs to another key", errDrop)
 	}
 	existing, err := m.st.ContactByHandle(ctx, h.String())
+	var known store.ContactID
 	if err == nil {
+		known = existing.ID
+	}
+	checked, kerr := m.checkLookup(ctx, known, h, look)
+	if kerr != nil {
+		return store.Contact{}, fmt.Errorf("%w: %v", errDrop, kerr)
+	}
+	if err == nil {
+		m.recordLookup(ctx, existing.ID, checked)
 		changed, err := m.st.SetIdentityKey(ctx, existing.ID, ik.Bytes())
 		if err != nil {
 			return store.Contact{}, fmt.Errorf("record the new key: %w", err)
@@ -465,6 +483,9 @@ func (m *Messenger) contactFromClaim(ctx context.Context, claimed string, ik key
 		return store.Contact{}, fmt.Errorf("find contact: %w", err)
 	}
 	c, _, err := m.addContact(ctx, h, ik)
+	if err == nil {
+		m.recordLookup(ctx, c.ID, checked)
+	}
 	return c, err
 }
 

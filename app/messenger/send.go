@@ -42,7 +42,14 @@ func (m *Messenger) FindContact(ctx context.Context, h handle.Handle) (store.Con
 	if err != nil {
 		return store.Contact{}, fmt.Errorf("relay sent a bad identity key: %w", err)
 	}
+	checked, err := m.checkLookup(ctx, 0, h, look)
+	if err != nil {
+		return store.Contact{}, err
+	}
 	c, created, err := m.addContact(ctx, h, ik)
+	if err == nil {
+		m.recordLookup(ctx, c.ID, checked)
+	}
 	if err != nil || !created {
 		// Not created: the receive path added this contact meanwhile (their
 		// first message crossed our lookup) and its session is the one to use.
@@ -125,7 +132,8 @@ func (m *Messenger) startSessions(ctx context.Context, c store.ContactID, peer k
 
 // newContent starts a content message from this account.
 func (m *Messenger) newContent(kind content.Kind) (*content.Message, error) {
-	msg := &content.Message{Kind: kind, SentAt: m.cfg.Now(), Sender: m.handle.String(), Token: m.token}
+	msg := &content.Message{Kind: kind, SentAt: m.cfg.Now(), Sender: m.handle.String(), Token: m.token,
+		TreeHead: m.latestTreeHead(context.Background())}
 	if _, err := io.ReadFull(m.cfg.Rand, msg.ID[:]); err != nil {
 		return nil, fmt.Errorf("message id: %w", err)
 	}
