@@ -2,9 +2,9 @@ package desktoptest
 
 import (
 	"bufio"
+	"os"
 	"os/exec"
 	"strings"
-	"os"
 	"testing"
 	"time"
 )
