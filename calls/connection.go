@@ -28,7 +28,7 @@ func (c *call) onConnectionState(pc *webrtc.PeerConnection, s webrtc.PeerConnect
 	if pc != c.pc || c.state == StateEnded {
 		return
 	}
-	c.m.cfg.Logger.Debug("calls: connection state", "call", c.id, "state", s)
+	c.m.cfg.Logger.Debug("calls: connection state", "call", c.id, "incoming", c.incoming, "state", s, "dtls", pc.SCTP().Transport().State(), "ice", pc.ICEConnectionState(), "cert", len(pc.SCTP().Transport().GetRemoteCertificate()))
 	switch s {
 	case webrtc.PeerConnectionStateConnected:
 		// Belt and braces: pion has checked the certificate against the
@@ -62,19 +62,35 @@ func (c *call) onConnectionState(pc *webrtc.PeerConnection, s webrtc.PeerConnect
 		if s == webrtc.PeerConnectionStateFailed && c.state == StateReconnecting {
 			c.restartICE()
 		}
+	case webrtc.PeerConnectionStateClosed:
+		// Only we close it (in end), so pion closed it underneath us.
+		err := c.dtlsFailure()
+		if err == nil {
+			err = errors.New("media connection closed")
+		}
+		c.end(ReasonFailed, err, true)
 	}
 }
 
-// dtlsFailure returns why DTLS failed, or nil if it has not.
+// dtlsFailure returns why DTLS failed, or nil if it has not. A remote
+// certificate that does not match the signaled fingerprint is named as such
+// whatever state pion has moved the transport to since.
 func (c *call) dtlsFailure() error {
 	t := c.pc.SCTP().Transport()
-	if t.State() != webrtc.DTLSTransportStateFailed {
-		return nil
+	if der := t.GetRemoteCertificate(); len(der) > 0 {
+		if err := checkFingerprint(der, c.remoteFP); errors.Is(err, ErrFingerprintMismatch) {
+			return fmt.Errorf("dtls: %w", err)
+		}
 	}
-	if err := checkFingerprint(t.GetRemoteCertificate(), c.remoteFP); errors.Is(err, ErrFingerprintMismatch) {
-		return fmt.Errorf("dtls: %w", err)
+	switch t.State() {
+	case webrtc.DTLSTransportStateFailed:
+		return errors.New("dtls handshake failed")
+	case webrtc.DTLSTransportStateClosed:
+		if !c.everConnected {
+			return errors.New("dtls handshake failed")
+		}
 	}
-	return errors.New("dtls handshake failed")
+	return nil
 }
 
 // startReconnecting begins recovery: the caller restarts ICE at once; the

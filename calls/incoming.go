@@ -134,6 +134,14 @@ func (c *call) onSignal(s *Signal) {
 	case KindCandidate:
 		c.onCandidate(s.Cand)
 	case KindHangup:
+		if c.pc != nil && !c.everConnected {
+			// The peer's side may have noticed our refusal of its
+			// certificate first; our own finding says more.
+			if err := c.dtlsFailure(); errors.Is(err, ErrFingerprintMismatch) {
+				c.end(ReasonFailed, err, false)
+				return
+			}
+		}
 		c.end(s.Reason.remote(c.incoming && c.state == StateRinging), remoteErr(s.Reason), false)
 	case KindBusy:
 		if !c.incoming && c.state <= StateRinging {

@@ -69,6 +69,9 @@ func (c *call) newPeerConnection(ctx context.Context) error {
 	if cfg.ICEDisconnectedTimeout > 0 || cfg.ICEFailedTimeout > 0 || cfg.ICEKeepalive > 0 {
 		se.SetICETimeouts(cfg.ICEDisconnectedTimeout, cfg.ICEFailedTimeout, cfg.ICEKeepalive)
 	}
+	// A DTLS close_notify from the peer must not end the call by itself:
+	// its hang-up signal says why, and ICE consent notices a dead peer.
+	se.DisableCloseByDTLS(true)
 	if cfg.Net != nil {
 		se.SetNet(cfg.Net)
 	}
