@@ -14,7 +14,7 @@ import (
 func runAudioCall(t *testing.T, path string, loss *lossyFactory) ([]int16, ReceiverStats) {
 	t.Helper()
 	offerer, answerer := newPeer(t, loss), newPeer(t, nil)
-	track := addSendTrack(t, offerer, OpusCapability, "audio")
+	track := addSendTrack(t, offerer, OpusCapability, "audio", nil)
 	tracks := onRemoteTrack(answerer)
 	connect(t, offerer, answerer)
 

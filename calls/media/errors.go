@@ -1,6 +1,9 @@
 package media
 
-import "errors"
+import (
+	"errors"
+	"io"
+)
 
 var (
 	// ErrFormat means a file or stream is not in the one format this package accepts (for WAV:
@@ -15,3 +18,6 @@ var (
 	// ErrCodec means the remote track does not carry the codec a receiver expects.
 	ErrCodec = errors.New("media: unexpected codec")
 )
+
+// errEOF aliases io.EOF for sources that end.
+var errEOF = io.EOF

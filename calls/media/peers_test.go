@@ -147,9 +147,9 @@ func waitTrack(t testing.TB, ch <-chan *webrtc.TrackRemote) *webrtc.TrackRemote 
 	return nil
 }
 
-// addSendTrack adds a send-only track of the given capability to pc and drains its RTCP (so the
-// interceptors see NACKs and PLIs).
-func addSendTrack(t testing.TB, pc *webrtc.PeerConnection, c webrtc.RTPCodecCapability, id string) *webrtc.TrackLocalStaticSample {
+// addSendTrack adds a send-only track of the given capability to pc and reads its RTCP (so the
+// interceptors see NACKs), passing keyframe requests to onKeyframe() when set.
+func addSendTrack(t testing.TB, pc *webrtc.PeerConnection, c webrtc.RTPCodecCapability, id string, onKeyframe *func()) *webrtc.TrackLocalStaticSample {
 	t.Helper()
 	tr, err := webrtc.NewTrackLocalStaticSample(c, id, "sotto")
 	if err != nil {
@@ -159,13 +159,13 @@ func addSendTrack(t testing.TB, pc *webrtc.PeerConnection, c webrtc.RTPCodecCapa
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			if _, _, err := sender.Read(buf); err != nil {
-				return
-			}
+	var mu sync.Mutex
+	go ForwardKeyframeRequests(sender, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if onKeyframe != nil && *onKeyframe != nil {
+			(*onKeyframe)()
 		}
-	}()
+	})
 	return tr
 }
