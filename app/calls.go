@@ -36,6 +36,9 @@ type CallOptions struct {
 	LoopbackCandidates bool
 	// RingTimeout overrides the 45 s ring timeout (tests).
 	RingTimeout time.Duration
+	// RelayOnly forces relay-only calls whatever the preference says (the
+	// CLI's --relay-only).
+	RelayOnly bool
 }
 
 // Calls is the voice and video call service the UI and the CLI call. It
@@ -112,7 +115,7 @@ func (c *Calls) attach(m *messenger.Messenger) {
 			return m.SendCallSignal(ctx, h, blob)
 		}),
 		ICEServers:         func(ctx context.Context) ([]webrtc.ICEServer, error) { return c.iceServers(ctx, m) },
-		RelayOnly:          func() bool { return c.chats.preferences().RelayCalls },
+		RelayOnly:          func() bool { return c.opts.RelayOnly || c.chats.preferences().RelayCalls },
 		Media:              c.opts.Media,
 		Events:             func(e calls.Event) { c.queue(events, e) },
 		LoopbackCandidates: c.opts.LoopbackCandidates,
@@ -170,7 +173,7 @@ func (c *Calls) queue(events chan calls.Event, e calls.Event) {
 func (c *Calls) iceServers(ctx context.Context, m *messenger.Messenger) ([]webrtc.ICEServer, error) {
 	creds, err := m.TURN(ctx)
 	if err != nil {
-		if c.chats.preferences().RelayCalls {
+		if c.opts.RelayOnly || c.chats.preferences().RelayCalls {
 			return nil, err
 		}
 		// Without TURN a direct path may still work (same network).
@@ -543,4 +546,42 @@ func (c *Calls) withCall(id string, f func(*calls.Manager, calls.CallID) error) 
 		return err
 	}
 	return callError(f(mgr, cid))
+}
+
+// CallStatsView is a snapshot of a call's connection, for the call screen's
+// details and the CLI's summary.
+type CallStatsView struct {
+	// Path is "direct" or "relayed" (through TURN), once ICE chose a pair.
+	Path          string `json:"path"`
+	LocalType     string `json:"localType"`
+	RemoteType    string `json:"remoteType"`
+	RTTMillis     int64  `json:"rttMillis"`
+	TargetBitrate int    `json:"targetBitrate"`
+	BytesSent     uint64 `json:"bytesSent"`
+	BytesReceived uint64 `json:"bytesReceived"`
+	AudioPackets  uint64 `json:"audioPackets"`
+	VideoPackets  uint64 `json:"videoPackets"`
+}
+
+// Stats returns call id's connection statistics.
+func (c *Calls) Stats(id string) (CallStatsView, error) {
+	var v CallStatsView
+	err := c.withCall(id, func(mgr *calls.Manager, cid calls.CallID) error {
+		st, err := mgr.Stats(cid)
+		if err != nil {
+			return err
+		}
+		v = CallStatsView{LocalType: st.LocalCandidate, RemoteType: st.RemoteCandidate, RTTMillis: st.RTT.Milliseconds(),
+			TargetBitrate: st.TargetBitrate, BytesSent: st.BytesSent, BytesReceived: st.BytesReceived,
+			AudioPackets: st.AudioPacketsReceived, VideoPackets: st.VideoPacketsReceived}
+		switch {
+		case st.LocalCandidate == "":
+		case st.LocalCandidate == "relay" || st.RemoteCandidate == "relay":
+			v.Path = "relayed"
+		default:
+			v.Path = "direct"
+		}
+		return nil
+	})
+	return v, err
 }

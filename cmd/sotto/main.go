@@ -39,8 +39,16 @@ commands:
   contacts                           list conversations
   safety-number @NAME                print the safety number with @NAME
   verify @NAME NUMBER                mark @NAME verified if NUMBER matches
+  call @NAME [CALL FLAGS]            call @NAME; prints the call's states and a summary
+  answer [--auto] [CALL FLAGS]       wait for a call and answer it (--auto: without asking)
   info                               print the build, profile and data folder
   version                            print the version
+
+call flags:
+  --video                  send video            --for DURATION     hang up after this long connected
+  --audio-in FILE.wav      48 kHz mono input     --record-audio FILE.wav   record what arrives
+  --video-in test|FILE.y4m video input           --record-video FILE.y4m   record the video that arrives
+  --relay-only             only through the relay's TURN (hides your IP from the peer)
 
 environment:
   SOTTO_PASSPHRASE   the profile's passphrase, where no OS keyring is available
@@ -70,7 +78,9 @@ func main() {
 }
 
 type cli struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
+	log            *slog.Logger
 	json           bool
 	chats          *app.Chats
 	info           *app.Info
@@ -100,7 +110,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	c := &cli{stdout: stdout, stderr: stderr, json: *asJSON, info: app.NewInfo(profile, dir, log),
+	c := &cli{stdin: os.Stdin, stdout: stdout, stderr: stderr, log: log, json: *asJSON, info: app.NewInfo(profile, dir, log),
 		events: make(chan messenger.Event, 1024)}
 	c.chats = app.NewChats(profile, dir, os.Getenv("SOTTO_RELAY"), log, func(e messenger.Event) {
 		select {
@@ -130,6 +140,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"contacts":      c.cmdContacts,
 		"safety-number": c.cmdSafetyNumber,
 		"verify":        c.cmdVerify,
+		"call":          func(a []string) error { return c.cmdCall(ctx, a) },
+		"answer":        func(a []string) error { return c.cmdAnswer(ctx, a) },
 	}
 	f, ok := commands[cmd]
 	if !ok {
