@@ -37,14 +37,6 @@ func stream(seq uint16, ts uint32, frames, n int) [][]*rtp.Packet {
 	return out
 }
 
-func flatten(frames [][]*rtp.Packet) []*rtp.Packet {
-	var out []*rtp.Packet
-	for _, f := range frames {
-		out = append(out, f...)
-	}
-	return out
-}
-
 func TestFrameBufferInOrderHasNoDelay(t *testing.T) {
 	for _, tc := range []struct {
 		name string

@@ -1,6 +1,9 @@
 package media
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Audio format used everywhere in calls: 48 kHz mono int16, 20 ms frames.
 const (
@@ -55,4 +58,16 @@ type VideoSource interface {
 type VideoSink interface {
 	WriteVideo(f *VideoFrame) error
 	Close() error
+}
+
+// checkFrame verifies that f's planes hold its size.
+func checkFrame(f *VideoFrame) error {
+	if f == nil || f.Width <= 0 || f.Height <= 0 || f.Width > 8192 || f.Height > 8192 {
+		return fmt.Errorf("%w: bad frame", ErrFormat)
+	}
+	cw, ch := (f.Width+1)/2, (f.Height+1)/2
+	if len(f.Y) < f.Width*f.Height || len(f.U) < cw*ch || len(f.V) < cw*ch {
+		return fmt.Errorf("%w: frame planes too small for %dx%d", ErrFormat, f.Width, f.Height)
+	}
+	return nil
 }

@@ -78,7 +78,7 @@ func (s *VideoSender) run(ctx context.Context) {
 			s.sourceFailed(src, err)
 			continue
 		}
-		if !s.enabled.Load() || f.Width <= 0 || f.Height <= 0 {
+		if !s.enabled.Load() || checkFrame(f) != nil {
 			continue
 		}
 		if w, h := fitWithin(f.Width, f.Height, maxW, maxH); w != f.Width || h != f.Height {
