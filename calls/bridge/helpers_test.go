@@ -14,12 +14,12 @@ import (
 
 const testOrigin = "http://127.0.0.1:9"
 
-func startBridge(t *testing.T) *Bridge {
+func startBridge(t testing.TB) *Bridge {
 	t.Helper()
 	return startBridgeWith(t, Config{Origins: []string{testOrigin}, Logf: t.Logf})
 }
 
-func startBridgeWith(t *testing.T, cfg Config) *Bridge {
+func startBridgeWith(t testing.TB, cfg Config) *Bridge {
 	t.Helper()
 	b, err := Start(cfg)
 	if err != nil {
@@ -30,7 +30,7 @@ func startBridgeWith(t *testing.T, cfg Config) *Bridge {
 }
 
 // dial connects with origin (no hello yet).
-func dial(t *testing.T, b *Bridge, origin string) (*websocket.Conn, *http.Response, error) {
+func dial(t testing.TB, b *Bridge, origin string) (*websocket.Conn, *http.Response, error) {
 	t.Helper()
 	h := http.Header{}
 	if origin != "" {
@@ -43,7 +43,7 @@ func dial(t *testing.T, b *Bridge, origin string) (*websocket.Conn, *http.Respon
 	return c, resp, err
 }
 
-func sendHello(t *testing.T, c *websocket.Conn, token, call string, s Stream, f Format) {
+func sendHello(t testing.TB, c *websocket.Conn, token, call string, s Stream, f Format) {
 	t.Helper()
 	msg, _ := json.Marshal(map[string]string{"token": token, "call": call, "stream": string(s), "format": f.String()})
 	if err := c.WriteMessage(websocket.TextMessage, msg); err != nil {
@@ -52,7 +52,7 @@ func sendHello(t *testing.T, c *websocket.Conn, token, call string, s Stream, f 
 }
 
 // watch connects, says hello and waits for "ready".
-func watch(t *testing.T, b *Bridge, call string, s Stream, f Format) *websocket.Conn {
+func watch(t testing.TB, b *Bridge, call string, s Stream, f Format) *websocket.Conn {
 	t.Helper()
 	c, _, err := dial(t, b, testOrigin)
 	if err != nil {
@@ -66,7 +66,7 @@ func watch(t *testing.T, b *Bridge, call string, s Stream, f Format) *websocket.
 }
 
 // readEvent reads a text message and returns its event.
-func readEvent(t *testing.T, c *websocket.Conn) string {
+func readEvent(t testing.TB, c *websocket.Conn) string {
 	t.Helper()
 	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	typ, data, err := c.ReadMessage()

@@ -1,0 +1,59 @@
+package bridge
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// BenchmarkBridgeFrame: one 640×480 frame from WriteVideo to a Go client
+// reading it off the socket, per format (Go's share of the bridge's cost).
+func BenchmarkBridgeFrame(b *testing.B) {
+	for _, f := range []Format{FormatI420, FormatJPEG} {
+		b.Run(f.String(), func(b *testing.B) {
+			br := startBridge(b)
+			c := watchB(b, br, f)
+			s := br.Sink("01", StreamRemote)
+			defer s.Close()
+			pic := testPicture(640, 480, 1)
+			b.ResetTimer()
+			var bytes int
+			for i := range b.N {
+				fr := *pic
+				fr.Number = uint32(i + 1)
+				if err := s.WriteVideo(&fr); err != nil {
+					b.Fatal(err)
+				}
+				_, data, err := c.ReadMessage()
+				if err != nil {
+					b.Fatal(err)
+				}
+				bytes += len(data)
+			}
+			b.ReportMetric(float64(bytes)/float64(b.N)/1024, "KB/frame")
+		})
+	}
+}
+
+// BenchmarkBridgeChromium: headless Chromium draws 640×480 at 30 fps for 3 s
+// per mode; reports WriteVideo → drawn p50 and CPU per frame shown.
+func BenchmarkBridgeChromium(b *testing.B) {
+	res, _ := chromiumRun{Modes: []string{"i420-webgl", "i420-canvas", "jpeg"}, Seconds: 3, Width: 640, Height: 480, FPS: 30}.run(b)
+	for range b.N {
+	}
+	for _, r := range res {
+		b.ReportMetric(r.DrawnP50, r.Mode+"-drawn-p50-ms")
+		b.ReportMetric(r.ShownP50, r.Mode+"-shown-p50-ms")
+		b.ReportMetric(float64(r.BrowserCPUPerFrame.Microseconds())/1000, r.Mode+"-chromium-cpu-ms/frame")
+		b.ReportMetric(float64(r.GoCPUPerFrame.Microseconds())/1000, r.Mode+"-go-cpu-ms/frame")
+		b.ReportMetric(float64(r.Frames)/3, r.Mode+"-fps")
+	}
+}
+
+func watchB(b *testing.B, br *Bridge, f Format) *websocket.Conn {
+	b.Helper()
+	c := watch(b, br, "01", StreamRemote, f)
+	_ = c.SetReadDeadline(time.Time{})
+	return c
+}
