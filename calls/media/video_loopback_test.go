@@ -18,6 +18,12 @@ type videoCallResult struct {
 // runVideoCall sends frames of a w × h test pattern at fps from one pion peer to another, decodes
 // them into a FrameCounterSink and reports what arrived.
 func runVideoCall(t testing.TB, w, h, fps, frames int, loss *lossyFactory) videoCallResult {
+	return runVideoCallWith(t, w, h, fps, frames, loss, false)
+}
+
+// runVideoCallWith can receive through pion's samplebuilder instead of our jitter buffer (the
+// baseline the benchmark compares against).
+func runVideoCallWith(t testing.TB, w, h, fps, frames int, loss *lossyFactory, samplebuilder bool) videoCallResult {
 	t.Helper()
 	offerer, answerer := newPeer(t, loss), newPeer(t, nil)
 	var vs atomic.Pointer[VideoSender]
@@ -42,9 +48,15 @@ func runVideoCall(t testing.TB, w, h, fps, frames int, loss *lossyFactory) video
 	}
 	vs.Store(sender)
 	remote := waitTrack(t, tracks)
-	recv, err := StartVideoReceiver(ctx, remote, sink, func() { _ = SendPLI(answerer, remote) })
-	if err != nil {
-		t.Fatal(err)
+	stopRecv := func() (ReceiverStats, error) { return ReceiverStats{}, nil }
+	if samplebuilder {
+		stopRecv = startSampleBuilderReceiver(t, remote, sink)
+	} else {
+		recv, err := StartVideoReceiver(ctx, remote, sink, func() { _ = SendPLI(answerer, remote) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		stopRecv = func() (ReceiverStats, error) { err := recv.Stop(); return recv.Stats(), err }
 	}
 	select {
 	case <-sender.SourceEnded():
@@ -55,10 +67,11 @@ func runVideoCall(t testing.TB, w, h, fps, frames int, loss *lossyFactory) video
 	if err := sender.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if err := recv.Stop(); err != nil {
+	stats, err := stopRecv()
+	if err != nil {
 		t.Fatal(err)
 	}
-	res := videoCallResult{counts: sink.Counts(), sent: src.Clock().Count(), stats: recv.Stats(), sender: sender.Stats()}
+	res := videoCallResult{counts: sink.Counts(), sent: src.Clock().Count(), stats: stats, sender: sender.Stats()}
 	if loss != nil {
 		res.dropped = loss.dropped.Load()
 	}
