@@ -21,7 +21,7 @@ type FileMedia struct {
 var _ calls.MediaFactory = FileMedia{}
 
 // AudioSource opens AudioIn.
-func (f FileMedia) AudioSource(calls.CallInfo) (calls.AudioSource, error) {
+func (f FileMedia) AudioSource(calls.CallInfo) (media.AudioSource, error) {
 	if f.AudioIn == "" {
 		return nil, nil
 	}
@@ -33,7 +33,7 @@ func (f FileMedia) AudioSource(calls.CallInfo) (calls.AudioSource, error) {
 }
 
 // AudioSink creates RecordAudio.
-func (f FileMedia) AudioSink(calls.CallInfo) (calls.AudioSink, error) {
+func (f FileMedia) AudioSink(calls.CallInfo) (media.AudioSink, error) {
 	if f.RecordAudio == "" {
 		return nil, nil
 	}
@@ -47,16 +47,24 @@ func (f FileMedia) AudioSink(calls.CallInfo) (calls.AudioSink, error) {
 // errNoFileVideo: calls/media's video sources are not wired into the app yet.
 var errNoFileVideo = fmt.Errorf("video from and to files is not available yet")
 
-// VideoSource opens VideoIn.
-func (f FileMedia) VideoSource(calls.CallInfo) (calls.VideoSource, error) {
-	if f.VideoIn == "" {
+// VideoSource opens VideoIn: "test" is a 640×480, 30 fps frame-numbered
+// pattern.
+func (f FileMedia) VideoSource(calls.CallInfo) (media.VideoSource, error) {
+	switch f.VideoIn {
+	case "":
 		return nil, nil
+	case "test":
+		src, err := media.NewTestPatternSource(640, 480, 30, 0)
+		if err != nil {
+			return nil, fmt.Errorf("video input: %w", err)
+		}
+		return src, nil
 	}
 	return nil, errNoFileVideo
 }
 
 // VideoSink creates RecordVideo.
-func (f FileMedia) VideoSink(calls.CallInfo) (calls.VideoSink, error) {
+func (f FileMedia) VideoSink(calls.CallInfo) (media.VideoSink, error) {
 	if f.RecordVideo == "" {
 		return nil, nil
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sotto-im/sotto/app/messenger"
 	"github.com/sotto-im/sotto/calls"
+	"github.com/sotto-im/sotto/calls/media"
 	"github.com/sotto-im/sotto/handle"
 	"github.com/sotto-im/sotto/store"
 )
@@ -361,10 +362,11 @@ func (c *Calls) sampleQuality(mgr *calls.Manager) {
 			c.mu.Unlock()
 			continue
 		}
-		if st.AudioPacketsReceived != t.audioSeen || t.audioMoved.IsZero() {
-			t.audioSeen, t.audioMoved = st.AudioPacketsReceived, now
+		audio := st.Audio.PacketsReceived + st.AudioPacketsDrained
+		if audio != t.audioSeen || t.audioMoved.IsZero() {
+			t.audioSeen, t.audioMoved = audio, now
 		}
-		quality, note := rateCall(st.RTT, now.Sub(t.audioMoved), t.view.Muted), ""
+		quality, note := rateCall(st.RTT, lossRatio(st.Audio), now.Sub(t.audioMoved)), ""
 		if now.Sub(t.audioMoved) >= 3*time.Second {
 			note = "No audio received from @" + t.view.Handle
 		}
@@ -378,16 +380,25 @@ func (c *Calls) sampleQuality(mgr *calls.Manager) {
 	}
 }
 
-// rateCall turns the round trip and how long audio has been silent into
-// good, fair or poor.
-func rateCall(rtt, audioSilent time.Duration, _ bool) string {
+// rateCall turns the round trip, the audio loss ratio and how long audio
+// has been silent into good, fair or poor.
+func rateCall(rtt time.Duration, loss float64, audioSilent time.Duration) string {
 	switch {
-	case audioSilent >= 3*time.Second || rtt > 500*time.Millisecond:
+	case audioSilent >= 3*time.Second || rtt > 500*time.Millisecond || loss > 0.10:
 		return "poor"
-	case audioSilent >= time.Second || rtt > 200*time.Millisecond:
+	case audioSilent >= time.Second || rtt > 200*time.Millisecond || loss > 0.03:
 		return "fair"
 	}
 	return "good"
+}
+
+// lossRatio is the share of a receiver's packets that never arrived in time.
+func lossRatio(s media.ReceiverStats) float64 {
+	total := s.PacketsReceived + s.PacketsLost
+	if total == 0 {
+		return 0
+	}
+	return float64(s.PacketsLost) / float64(total)
 }
 
 // manager returns the running Manager or why there is none.
@@ -561,6 +572,13 @@ type CallStatsView struct {
 	BytesReceived uint64 `json:"bytesReceived"`
 	AudioPackets  uint64 `json:"audioPackets"`
 	VideoPackets  uint64 `json:"videoPackets"`
+	// AudioLoss is the share of audio packets lost (0–1); Concealed and FEC
+	// count audio frames made up or rebuilt; VideoFrames counts decoded frames.
+	AudioLoss   float64 `json:"audioLoss"`
+	Concealed   uint64  `json:"concealed"`
+	FEC         uint64  `json:"fec"`
+	VideoFrames uint64  `json:"videoFrames"`
+	AudioSent   uint64  `json:"audioSent"`
 }
 
 // Stats returns call id's connection statistics.
@@ -573,7 +591,9 @@ func (c *Calls) Stats(id string) (CallStatsView, error) {
 		}
 		v = CallStatsView{LocalType: st.LocalCandidate, RemoteType: st.RemoteCandidate, RTTMillis: st.RTT.Milliseconds(),
 			TargetBitrate: st.TargetBitrate, BytesSent: st.BytesSent, BytesReceived: st.BytesReceived,
-			AudioPackets: st.AudioPacketsReceived, VideoPackets: st.VideoPacketsReceived}
+			AudioPackets: st.Audio.PacketsReceived + st.AudioPacketsDrained, VideoPackets: st.Video.PacketsReceived + st.VideoPacketsDrained,
+			AudioLoss: lossRatio(st.Audio), Concealed: st.Audio.FramesConcealed, FEC: st.Audio.FramesFEC,
+			VideoFrames: st.Video.FramesDecoded, AudioSent: st.AudioFramesSent}
 		switch {
 		case st.LocalCandidate == "":
 		case st.LocalCandidate == "relay" || st.RemoteCandidate == "relay":

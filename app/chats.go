@@ -388,6 +388,36 @@ type CallLogView struct {
 	Reason string `json:"reason"`
 }
 
+// callLogText describes a call log entry in words (conversation previews,
+// notifications).
+func callLogText(m store.Message) string {
+	kind := "voice call"
+	if m.Call.Video {
+		kind = "video call"
+	}
+	out := m.Direction == store.Outgoing
+	switch m.Call.Outcome {
+	case store.CallAnswered:
+		secs := m.Call.Seconds
+		if out {
+			return fmt.Sprintf("Outgoing %s, %d:%02d", kind, secs/60, secs%60)
+		}
+		return fmt.Sprintf("Incoming %s, %d:%02d", kind, secs/60, secs%60)
+	case store.CallMissed:
+		if out {
+			return "Unanswered " + kind
+		}
+		return "Missed " + kind
+	case store.CallDeclined:
+		return "Declined " + kind
+	case store.CallBusy:
+		return "Busy: " + kind + " not answered"
+	case store.CallUnreachable:
+		return "Could not reach: " + kind
+	}
+	return "Failed " + kind
+}
+
 // ReactionView is one reaction; Mine marks the profile owner's.
 type ReactionView struct {
 	Emoji string `json:"emoji"`
@@ -462,6 +492,9 @@ func (c *Chats) conversationView(ctx context.Context, m *messenger.Messenger, co
 	}
 	if len(recent) > 0 {
 		v.LastMessage = recent[0].Body
+		if recent[0].Call != nil {
+			v.LastMessage = callLogText(recent[0])
+		}
 	}
 	for _, msg := range recent {
 		if msg.Direction == store.Incoming && msg.Status != store.StatusRead {
