@@ -42,6 +42,10 @@ func (c *call) onConnectionState(pc *webrtc.PeerConnection, s webrtc.PeerConnect
 		stopTimer(&c.restartTimer)
 		c.everConnected = true
 		if c.move(trigConnected) {
+			if err := c.media.startSenders(); err != nil {
+				c.m.cfg.Logger.Info("calls: media source not opened", "call", c.id, "err", err)
+				c.setInfo(func(i *CallInfo) { i.Err = err })
+			}
 			c.emit()
 		}
 	case webrtc.PeerConnectionStateDisconnected, webrtc.PeerConnectionStateFailed:

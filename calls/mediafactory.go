@@ -1,30 +1,15 @@
 package calls
 
+import "github.com/sotto-im/sotto/calls/media"
+
 // MediaFactory opens the sources and sinks of one call: devices in the app,
 // files and synthetic patterns in the CLI and tests. A method may return a
-// nil source or sink: that direction is then silent or discarded.
+// nil source or sink: that direction is then silent or discarded. The call
+// owns what is returned and closes it when the call ends or the device is
+// switched.
 type MediaFactory interface {
-	AudioSource(call CallInfo) (AudioSource, error)
-	AudioSink(call CallInfo) (AudioSink, error)
-	VideoSource(call CallInfo) (VideoSource, error)
-	VideoSink(call CallInfo) (VideoSink, error)
+	AudioSource(call CallInfo) (media.AudioSource, error)
+	AudioSink(call CallInfo) (media.AudioSink, error)
+	VideoSource(call CallInfo) (media.VideoSource, error)
+	VideoSink(call CallInfo) (media.VideoSink, error)
 }
-
-// The source and sink interfaces are those of calls/media (48 kHz mono
-// int16 20 ms frames; I420 video frames).
-type (
-	AudioSource interface {
-		ReadAudio(frame []int16) error
-		Close() error
-	}
-	AudioSink interface {
-		WriteAudio(frame []int16) error
-		Close() error
-	}
-)
-
-// Placeholders until calls/media lands.
-type (
-	VideoSource interface{ Close() error }
-	VideoSink   interface{ Close() error }
-)

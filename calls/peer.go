@@ -31,9 +31,6 @@ const (
 func (c *call) newPeerConnection(ctx context.Context) error {
 	cfg := &c.m.cfg
 	me := &webrtc.MediaEngine{}
-	if err := registerCodecs(me); err != nil {
-		return fmt.Errorf("register codecs: %w", err)
-	}
 	ir := &interceptor.Registry{}
 	bwe, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(initialBitrate),
@@ -45,18 +42,11 @@ func (c *call) newPeerConnection(ctx context.Context) error {
 	bwe.OnNewPeerConnection(func(_ string, est cc.BandwidthEstimator) {
 		c.ex.post(func() { c.setEstimator(est) })
 	})
+	// The estimator goes in first, so it wraps the RTP writer innermost and
+	// sees the transport-wide sequence numbers the TWCC interceptor adds.
 	ir.Add(bwe)
-	if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, ir); err != nil {
-		return fmt.Errorf("twcc header extension: %w", err)
-	}
-	if err := webrtc.ConfigureNack(me, ir); err != nil {
-		return fmt.Errorf("nack: %w", err)
-	}
-	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
-		return fmt.Errorf("rtcp reports: %w", err)
-	}
-	if err := webrtc.ConfigureTWCCSender(me, ir); err != nil {
-		return fmt.Errorf("twcc feedback: %w", err)
+	if err := registerMedia(me, ir); err != nil {
+		return fmt.Errorf("register codecs and interceptors: %w", err)
 	}
 
 	relayOnly := cfg.RelayOnly()

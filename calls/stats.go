@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+
+	"github.com/sotto-im/sotto/calls/media"
 )
 
 // CallStats is a snapshot of a call's connection and media.
@@ -16,9 +18,14 @@ type CallStats struct {
 	RTT                             time.Duration // ICE round trip on the selected pair
 	TargetBitrate                   int           // the bandwidth estimator's target, bits per second
 	BytesSent, BytesReceived        uint64
-	AudioPacketsReceived            uint64
-	VideoPacketsReceived            uint64
-	FirstAudio                      time.Time // first remote audio packet; zero if none yet
+	// Audio and Video are the receivers' counters (packets, loss, FEC,
+	// concealment, frames decoded, jitter); zero when nothing plays that
+	// direction.
+	Audio, Video media.ReceiverStats
+	// Packets of remote tracks read but not played (no sink).
+	AudioPacketsDrained, VideoPacketsDrained uint64
+	AudioFramesSent                          uint64
+	FirstAudioPlayed                         time.Time // first remote audio frame written to the sink; zero if none yet
 }
 
 // Stats returns a snapshot of call id's connection and media.
@@ -47,10 +54,19 @@ func (m *Manager) Stats(id CallID) (CallStats, error) {
 			st.TargetBitrate = c.estimator.GetTargetBitrate()
 		}
 		if p := c.media; p != nil {
-			st.AudioPacketsReceived = p.audioPkts.Load()
-			st.VideoPacketsReceived = p.videoPkts.Load()
-			if n := p.firstAudio.Load(); n != 0 {
-				st.FirstAudio = time.Unix(0, n)
+			st.AudioPacketsDrained = p.audioPkts.Load()
+			st.VideoPacketsDrained = p.videoPkts.Load()
+			if p.audioRecv != nil {
+				st.Audio = p.audioRecv.Stats()
+			}
+			if p.videoRecv != nil {
+				st.Video = p.videoRecv.Stats()
+			}
+			if p.audioSend != nil {
+				st.AudioFramesSent = p.audioSend.FramesSent()
+			}
+			if n := p.firstPlayed.Load(); n != 0 {
+				st.FirstAudioPlayed = time.Unix(0, n)
 			}
 		}
 		return nil
