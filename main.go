@@ -9,12 +9,14 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"runtime"
 	"sync"
 
 	"github.com/sotto-im/sotto/app"
 	"github.com/sotto-im/sotto/app/messenger"
+	"github.com/sotto-im/sotto/calls"
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
@@ -76,7 +78,7 @@ func run() error {
 		if c := windowContext(); c != nil {
 			wailsruntime.EventsEmit(c, app.CallEventName, v)
 		}
-	}, app.CallOptions{})
+	}, app.CallOptions{Media: callMedia(), ShowVideo: true, BridgeOrigins: devServerOrigins()})
 	return wails.Run(&options.App{
 		Title:     "Sotto",
 		Width:     1100,
@@ -98,6 +100,9 @@ func run() error {
 			if err := app.CloseChats(chats); err != nil {
 				log.Error("close the profile", "err", err.Error())
 			}
+			if err := app.CloseCalls(calls); err != nil {
+				log.Error("close calls", "err", err.Error())
+			}
 		},
 		SingleInstanceLock: &options.SingleInstanceLock{
 			UniqueId: profile.InstanceID(),
@@ -115,4 +120,25 @@ func run() error {
 		Bind:  []any{info, chats, calls, &Dialogs{ctx: windowContext}},
 		Linux: &linux.Options{ProgramName: "sotto"},
 	})
+}
+
+// devServerOrigins lets a page served by Wails' dev server (a dev build's
+// `devserver` address, loopback only) watch call video too.
+func devServerOrigins() []string {
+	addr := os.Getenv("devserver")
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || (host != "localhost" && host != "127.0.0.1") {
+		return nil
+	}
+	return []string{"http://" + addr}
+}
+
+// callMedia chooses what calls capture and play: the devices, or with
+// SOTTO_FAKE_MEDIA=1 (demos and UI tests on machines without a camera) a
+// frame-numbered test pattern as the camera.
+func callMedia() calls.MediaFactory {
+	if os.Getenv("SOTTO_FAKE_MEDIA") == "1" {
+		return app.FileMedia{VideoIn: "test"}
+	}
+	return nil
 }

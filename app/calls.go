@@ -12,6 +12,7 @@ import (
 
 	"github.com/sotto-im/sotto/app/messenger"
 	"github.com/sotto-im/sotto/calls"
+	"github.com/sotto-im/sotto/calls/bridge"
 	"github.com/sotto-im/sotto/calls/media"
 	"github.com/sotto-im/sotto/handle"
 	"github.com/sotto-im/sotto/store"
@@ -40,6 +41,11 @@ type CallOptions struct {
 	// RelayOnly forces relay-only calls whatever the preference says (the
 	// CLI's --relay-only).
 	RelayOnly bool
+	// ShowVideo starts the loopback media bridge that carries decoded video
+	// to the window (WindowMedia around Media); BridgeOrigins are pages
+	// allowed besides the app's own (the dev server's).
+	ShowVideo     bool
+	BridgeOrigins []string
 }
 
 // Calls is the voice and video call service the UI and the CLI call. It
@@ -53,12 +59,13 @@ type Calls struct {
 
 	events chan calls.Event
 
-	mu    sync.Mutex
-	mgr   *calls.Manager
-	m     *messenger.Messenger
-	views map[calls.CallID]*callTrack
-	stop  context.CancelFunc
-	done  chan struct{}
+	mu     sync.Mutex
+	bridge *bridge.Bridge
+	mgr    *calls.Manager
+	m      *messenger.Messenger
+	views  map[calls.CallID]*callTrack
+	stop   context.CancelFunc
+	done   chan struct{}
 }
 
 // callTrack is what the service keeps per call beyond the Manager's
@@ -106,6 +113,18 @@ func NewCalls(chats *Chats, log *slog.Logger, emit func(CallView), opts CallOpti
 
 // attach starts calls for a signed-in profile.
 func (c *Calls) attach(m *messenger.Messenger) {
+	mediaFactory := c.opts.Media
+	if c.opts.ShowVideo {
+		br, err := c.videoBridge()
+		if err != nil {
+			c.log.Error("video bridge unavailable", "err", err.Error())
+		} else {
+			if mediaFactory == nil {
+				mediaFactory = FileMedia{}
+			}
+			mediaFactory = WindowMedia{Base: mediaFactory, Bridge: br}
+		}
+	}
 	events := make(chan calls.Event, 256)
 	mgr, err := calls.NewManager(calls.Config{
 		Signaler: calls.SignalerFunc(func(ctx context.Context, peer string, blob []byte) error {
@@ -117,7 +136,7 @@ func (c *Calls) attach(m *messenger.Messenger) {
 		}),
 		ICEServers:         func(ctx context.Context) ([]webrtc.ICEServer, error) { return c.iceServers(ctx, m) },
 		RelayOnly:          func() bool { return c.opts.RelayOnly || c.chats.preferences().RelayCalls },
-		Media:              c.opts.Media,
+		Media:              mediaFactory,
 		Events:             func(e calls.Event) { c.queue(events, e) },
 		LoopbackCandidates: c.opts.LoopbackCandidates,
 		RingTimeout:        c.opts.RingTimeout,
@@ -215,6 +234,7 @@ func (c *Calls) handle(mgr *calls.Manager, m *messenger.Messenger, e calls.Event
 		info = calls.CallInfo{ID: e.Call, Peer: e.Peer, Incoming: e.Incoming, State: e.State, Reason: e.Reason, Err: e.Err}
 	}
 	info.State, info.Reason, info.Err = e.State, e.Reason, e.Err
+	info.RemoteVideo = e.Video // ringing: the caller offers video; later: the peer sends it
 	c.mu.Lock()
 	t := c.views[e.Call]
 	if t == nil {
@@ -237,7 +257,11 @@ func (c *Calls) handle(mgr *calls.Manager, m *messenger.Messenger, e calls.Event
 	if e.State == calls.StateEnded {
 		c.mu.Lock()
 		delete(c.views, e.Call)
+		br := c.bridge
 		c.mu.Unlock()
+		if br != nil {
+			br.EndCall(e.Call.String())
+		}
 	}
 	c.emit(view)
 }
@@ -604,4 +628,47 @@ func (c *Calls) Stats(id string) (CallStatsView, error) {
 		return nil
 	})
 	return v, err
+}
+
+// videoBridge starts the media bridge on first use.
+func (c *Calls) videoBridge() (*bridge.Bridge, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.bridge != nil {
+		return c.bridge, nil
+	}
+	br, err := bridge.Start(bridge.Config{Origins: c.opts.BridgeOrigins, Logf: func(format string, args ...any) {
+		c.log.Info("video bridge: " + fmt.Sprintf(format, args...))
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("start the video bridge: %w", err)
+	}
+	c.bridge = br
+	return br, nil
+}
+
+// VideoEndpoint tells the window where to fetch call video: a loopback
+// WebSocket URL and the per-launch token it must present.
+func (c *Calls) VideoEndpoint() (bridge.Endpoint, error) {
+	if !c.opts.ShowVideo {
+		return bridge.Endpoint{}, say(errors.New("no video bridge"), "Video is not shown in this window.")
+	}
+	br, err := c.videoBridge()
+	if err != nil {
+		return bridge.Endpoint{}, say(err, "Video cannot be shown: the local video service did not start.")
+	}
+	return br.Endpoint(), nil
+}
+
+// CloseCalls stops the video bridge (the calls themselves end with the
+// profile). A function, not a method, so the UI is not offered it.
+func CloseCalls(c *Calls) error {
+	c.mu.Lock()
+	br := c.bridge
+	c.bridge = nil
+	c.mu.Unlock()
+	if br == nil {
+		return nil
+	}
+	return br.Close()
 }

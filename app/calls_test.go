@@ -1,10 +1,15 @@
 package app
 
 import (
+	"encoding/json"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
+	"github.com/sotto-im/sotto/calls/bridge"
 	"github.com/sotto-im/sotto/relay/relaytest"
 )
 
@@ -183,4 +188,93 @@ func waitCallLog(t *testing.T, name string, c *Chats, conv int64, ok func(*CallL
 		}
 	}
 	t.Fatalf("%s: no matching call log entry", name)
+}
+
+// TestVideoCallReachesTheWindow: a video call between two profiles whose
+// cameras are test patterns; bob's window (a WebSocket client of the video
+// bridge, as the UI is) receives alice's frames as the remote stream and
+// his own as the self-view.
+func TestVideoCallReachesTheWindow(t *testing.T) {
+	url := relaytest.Serve(t)
+	alice, bob := newChats(t, "alice", url), newChats(t, "bob", url)
+	aw, bw := newCallWatcher(), newCallWatcher()
+	cam := FileMedia{VideoIn: "test"}
+	aliceCalls := NewCalls(alice, alice.log, aw.emit, CallOptions{LoopbackCandidates: true, Media: cam})
+	bobCalls := NewCalls(bob, bob.log, bw.emit, CallOptions{LoopbackCandidates: true, Media: cam, ShowVideo: true,
+		BridgeOrigins: []string{"http://test.local"}})
+	t.Cleanup(func() { _ = CloseCalls(bobCalls) })
+	if _, err := aliceCalls.VideoEndpoint(); err == nil {
+		t.Fatal("a service without ShowVideo offered a video endpoint")
+	}
+	for _, c := range []*Chats{alice, bob} {
+		if _, err := c.Register(string(c.profile), url, pass); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conv, _ := alice.StartConversation("bob")
+	if _, err := alice.Send(conv.ID, "video?", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Send(waitConversation(t, bob, "alice"), "sure", 0); err != nil {
+		t.Fatal(err)
+	}
+	call, err := aliceCalls.Start(conv.ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring := bw.waitFor(t, "ring", func(v CallView) bool { return v.State == "incoming" })
+	if !ring.RemoteVideo {
+		t.Fatalf("incoming call does not say it is a video call: %+v", ring)
+	}
+	ep, err := bobCalls.VideoEndpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote := watchBridge(t, ep, call.ID, "remote")
+	local := watchBridge(t, ep, call.ID, "local")
+	if err := bobCalls.Accept(ring.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	bw.waitFor(t, "connected", func(v CallView) bool { return v.State == "connected" })
+	for name, c := range map[string]*websocket.Conn{"remote": remote, "local": local} {
+		frames := 0
+		for frames < 10 {
+			_ = c.SetReadDeadline(time.Now().Add(15 * time.Second))
+			typ, data, err := c.ReadMessage()
+			if err != nil {
+				t.Fatalf("%s stream after %d frames: %v", name, frames, err)
+			}
+			if typ == websocket.BinaryMessage && len(data) > 640*480 {
+				frames++
+			}
+		}
+	}
+	if err := aliceCalls.Hangup(call.ID); err != nil {
+		t.Fatal(err)
+	}
+	bw.waitFor(t, "ended", func(v CallView) bool { return v.State == "ended" })
+	// The call's pages are told it is over.
+	_ = remote.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		if _, _, err := remote.ReadMessage(); err != nil {
+			break
+		}
+	}
+}
+
+// watchBridge connects to the video bridge as the window does.
+func watchBridge(t *testing.T, ep bridge.Endpoint, call, stream string) *websocket.Conn {
+	t.Helper()
+	h := http.Header{}
+	h.Set("Origin", "http://test.local")
+	c, _, err := websocket.DefaultDialer.Dial(ep.URL, h)
+	if err != nil {
+		t.Fatalf("dial the bridge: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	hello, _ := json.Marshal(map[string]string{"token": ep.Token, "call": call, "stream": stream, "format": "i420"})
+	if err := c.WriteMessage(websocket.TextMessage, hello); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -78,6 +78,44 @@ export namespace app {
 	        this.reason = source["reason"];
 	    }
 	}
+	export class CallStatsView {
+	    path: string;
+	    localType: string;
+	    remoteType: string;
+	    rttMillis: number;
+	    targetBitrate: number;
+	    bytesSent: number;
+	    bytesReceived: number;
+	    audioPackets: number;
+	    videoPackets: number;
+	    audioLoss: number;
+	    concealed: number;
+	    fec: number;
+	    videoFrames: number;
+	    audioSent: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new CallStatsView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.path = source["path"];
+	        this.localType = source["localType"];
+	        this.remoteType = source["remoteType"];
+	        this.rttMillis = source["rttMillis"];
+	        this.targetBitrate = source["targetBitrate"];
+	        this.bytesSent = source["bytesSent"];
+	        this.bytesReceived = source["bytesReceived"];
+	        this.audioPackets = source["audioPackets"];
+	        this.videoPackets = source["videoPackets"];
+	        this.audioLoss = source["audioLoss"];
+	        this.concealed = source["concealed"];
+	        this.fec = source["fec"];
+	        this.videoFrames = source["videoFrames"];
+	        this.audioSent = source["audioSent"];
+	    }
+	}
 	export class CallView {
 	    id: string;
 	    conversation: number;
@@ -242,6 +280,26 @@ export namespace app {
 		    return a;
 		}
 	}
+	export class PreCallView {
+	    handle: string;
+	    known: boolean;
+	    conversation: number;
+	    verification: string;
+	    state: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new PreCallView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.handle = source["handle"];
+	        this.known = source["known"];
+	        this.conversation = source["conversation"];
+	        this.verification = source["verification"];
+	        this.state = source["state"];
+	    }
+	}
 	export class Preferences {
 	    readReceipts: boolean;
 	    typingIndicators: boolean;
@@ -294,6 +352,25 @@ export namespace app {
 		    }
 		    return a;
 		}
+	}
+
+}
+
+export namespace bridge {
+	
+	export class Endpoint {
+	    url: string;
+	    token: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Endpoint(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.url = source["url"];
+	        this.token = source["token"];
+	    }
 	}
 
 }

@@ -29,3 +29,11 @@ export function SetMuted(arg1, arg2) {
 export function Start(arg1, arg2) {
   return window['go']['app']['Calls']['Start'](arg1, arg2);
 }
+
+export function Stats(arg1) {
+  return window['go']['app']['Calls']['Stats'](arg1);
+}
+
+export function VideoEndpoint() {
+  return window['go']['app']['Calls']['VideoEndpoint']();
+}

@@ -40,6 +40,8 @@ export function Message(arg1:number):Promise<app.MessageView>;
 
 export function Messages(arg1:number,arg2:number,arg3:number):Promise<Array<app.MessageView>>;
 
+export function PreCall(arg1:string):Promise<app.PreCallView>;
+
 export function Preferences():Promise<app.Preferences>;
 
 export function React(arg1:number,arg2:string):Promise<void>;

@@ -78,6 +78,10 @@ export function Messages(arg1, arg2, arg3) {
   return window['go']['app']['Chats']['Messages'](arg1, arg2, arg3);
 }
 
+export function PreCall(arg1) {
+  return window['go']['app']['Chats']['PreCall'](arg1);
+}
+
 export function Preferences() {
   return window['go']['app']['Chats']['Preferences']();
 }
