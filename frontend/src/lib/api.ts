@@ -4,6 +4,7 @@
 import * as Info from '../../wailsjs/go/app/Info';
 import * as Chats from '../../wailsjs/go/app/Chats';
 import * as Dialogs from '../../wailsjs/go/main/Dialogs';
+import * as Calls from '../../wailsjs/go/app/Calls';
 import { BrowserOpenURL, EventsOn } from '../../wailsjs/runtime/runtime';
 import type { app } from '../../wailsjs/go/models';
 
@@ -52,7 +53,7 @@ export class BackendUnavailableError extends Error {
   }
 }
 
-type Bound = { go?: { app?: { Info?: unknown; Chats?: unknown }; main?: { Dialogs?: unknown } }; runtime?: unknown };
+type Bound = { go?: { app?: { Info?: unknown; Chats?: unknown; Calls?: unknown }; main?: { Dialogs?: unknown } }; runtime?: unknown };
 
 function requireBackend(): void {
   const w = globalThis as unknown as Bound;
@@ -170,4 +171,78 @@ export function openExternal(url: string): void {
   const w = globalThis as unknown as Bound;
   if (w.runtime) BrowserOpenURL(url);
   else window.open(url, '_blank', 'noopener,noreferrer');
+}
+
+// ---- Calls (app.Calls): every change of a call arrives as a "sotto:call" event.
+
+/** One call. state: calling | ringing | incoming | connecting | connected |
+ *  reconnecting | ended; endReason once ended (hung up, declined, busy, missed,
+ *  unreachable, no network path, connection lost, "failed: …"); quality: "" |
+ *  good | fair | poor; note: a line such as "No audio received from @bob". */
+export type CallView = app.CallView;
+/** A finished call in a conversation (Message.callLog); reason "" or
+ *  "answered": it was answered and lasted seconds. */
+export type CallLog = app.CallLogView;
+/** A microphone, camera or speaker. */
+export interface DeviceView {
+  id: string;
+  kind: 'microphone' | 'camera' | 'speaker';
+  label: string;
+  default: boolean;
+}
+/** Where the call screen gets decoded video: a loopback WebSocket and its
+ *  per-launch token (sent in the first message, never in the URL). */
+export interface VideoEndpoint {
+  url: string;
+  token: string;
+}
+
+/** The name under which app.Calls' changes reach the window (app.CallEventName). */
+export const CALL_EVENT_NAME = 'sotto:call';
+
+async function callsCall<T>(f: () => Promise<T>): Promise<T> {
+  const w = globalThis as unknown as Bound;
+  if (!w.go?.app?.Calls) throw new BackendUnavailableError();
+  try {
+    return await f();
+  } catch (err) {
+    throw err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+export const startCall = (conv: number, video: boolean) => callsCall(() => Calls.Start(conv, video));
+export const acceptCall = (id: string, video: boolean) => callsCall(() => Calls.Accept(id, video));
+export const declineCall = (id: string) => callsCall(() => Calls.Decline(id));
+export const hangupCall = (id: string) => callsCall(() => Calls.Hangup(id));
+export const setCallMuted = (id: string, muted: boolean) => callsCall(() => Calls.SetMuted(id, muted));
+export const setCallCamera = (id: string, on: boolean) => callsCall(() => Calls.SetCamera(id, on));
+export const activeCalls = () => callsCall(() => Calls.Active());
+
+// Devices and the video endpoint are in the contract but not yet bound by
+// app.Calls; until `make bindings` generates them, ask the bound object
+// directly and treat a missing method as "none".
+type LaterCalls = {
+  Devices?: () => Promise<DeviceView[]>;
+  SetDevice?: (kind: string, id: string) => Promise<void>;
+  VideoEndpoint?: () => Promise<VideoEndpoint>;
+};
+function later(): LaterCalls {
+  return ((globalThis as unknown as Bound).go?.app?.Calls ?? {}) as LaterCalls;
+}
+/** Microphones, cameras and speakers ([] when the backend cannot list them). */
+export const callDevices = (): Promise<DeviceView[]> => callsCall(async () => (await later().Devices?.()) ?? []);
+export const setCallDevice = (kind: DeviceView['kind'], id: string) =>
+  callsCall(async () => {
+    const f = later().SetDevice;
+    if (!f) throw new Error('Choosing devices is not available in this version of Sotto.');
+    await f(kind, id);
+  });
+/** The media bridge, or null when this backend has none (no video surface). */
+export const videoEndpoint = (): Promise<VideoEndpoint | null> => callsCall(async () => (await later().VideoEndpoint?.()) ?? null);
+
+/** Subscribes to call changes; returns the unsubscribe function (a no-op outside Sotto). */
+export function onCallEvent(handler: (v: CallView) => void): () => void {
+  const w = globalThis as unknown as Bound;
+  if (!w.runtime) return () => {};
+  return EventsOn(CALL_EVENT_NAME, (payload: CallView) => handler(payload));
 }
