@@ -7,8 +7,8 @@
 //
 // Every source and sink has a file or synthetic variant (WAV, Y4M, a frame-numbered test pattern
 // and a frame counter that reads the numbers back) so calls run and are measured headless. Real
-// devices (microphone, speaker, camera through pion/mediadevices drivers) are behind the `devices`
-// build tag.
+// devices: microphone and speaker through miniaudio (malgo), cameras through pion/mediadevices'
+// drivers; neither needs a system library, and the `nodevices` build tag leaves them out.
 //
 // The package never does signaling or owns a PeerConnection; package calls does.
 package media

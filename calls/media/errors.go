@@ -11,8 +11,8 @@ var (
 	ErrFormat = errors.New("media: unsupported format")
 	// ErrNoDevice means no capture or playback device matches the request.
 	ErrNoDevice = errors.New("media: no such device")
-	// ErrDevicesUnavailable means this build has no device support (built without the devices tag).
-	ErrDevicesUnavailable = errors.New("media: built without device support (build tag devices)")
+	// ErrDevicesUnavailable means this build has no device support (built with the nodevices tag).
+	ErrDevicesUnavailable = errors.New("media: built without device support (nodevices tag)")
 	// ErrStopped is returned by senders and receivers used after Stop.
 	ErrStopped = errors.New("media: stopped")
 	// ErrCodec means the remote track does not carry the codec a receiver expects.

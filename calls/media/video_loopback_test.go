@@ -48,7 +48,7 @@ func runVideoCallWith(t testing.TB, w, h, fps, frames int, loss *lossyFactory, s
 	}
 	vs.Store(sender)
 	remote := waitTrack(t, tracks)
-	stopRecv := func() (ReceiverStats, error) { return ReceiverStats{}, nil }
+	var stopRecv func() (ReceiverStats, error)
 	if samplebuilder {
 		stopRecv = startSampleBuilderReceiver(t, remote, sink)
 	} else {
