@@ -32,8 +32,8 @@ type call struct {
 	remoteFP       []remoteFingerprint
 	pending        []Candidate // candidates that arrived before their description
 	seqOut, seqIn  uint32      // last offer generation sent / applied
-	renegotiate    bool        // a renegotiation waits for the signaling state to be stable
-	restartWanted  bool        // the waiting renegotiation is an ICE restart
+	renegotiate    bool        // caller: a renegotiation waits for the answer to the last offer
+	restartWanted  bool        // caller: the waiting renegotiation is an ICE restart
 	localVideo     bool
 	remoteVideo    bool
 	muted          bool

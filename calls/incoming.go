@@ -155,6 +155,8 @@ func (c *call) onSignal(s *Signal) {
 		c.onUpdateOffer(s)
 	case KindUpdateAnswer:
 		c.onUpdateAnswer(s)
+	case KindRenegotiateAsk, KindICERestartAsk:
+		c.onUpdateAsk(s.Kind == KindICERestartAsk)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/cmplx"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +20,8 @@ type testMedia struct {
 	w, h    int // camera size; 0 for no camera
 	fps     int
 	frames  int
+
+	written atomic.Int64 // video frames written to the screen
 
 	mu      sync.Mutex
 	camera  *media.TestPatternSource
@@ -53,7 +56,18 @@ func (f *testMedia) VideoSink(CallInfo) (media.VideoSink, error) {
 	if f.screen == nil {
 		f.screen = media.NewFrameCounterSink(nil)
 	}
-	return f.screen, nil
+	return &countingSink{VideoSink: f.screen, n: &f.written}, nil
+}
+
+// countingSink counts the frames written through it.
+type countingSink struct {
+	media.VideoSink
+	n *atomic.Int64
+}
+
+func (s *countingSink) WriteVideo(f *media.VideoFrame) error {
+	s.n.Add(1)
+	return s.VideoSink.WriteVideo(f)
 }
 
 func (f *testMedia) screenCounts() media.FrameCounts {

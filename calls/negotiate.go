@@ -105,22 +105,11 @@ func (c *call) onAnswer(s *Signal) {
 	c.flushCandidates()
 }
 
-// onUpdateOffer handles a renegotiation or ICE restart offer from the peer.
-// If both sides offered at once the callee (the polite side) rolls its own
-// offer back and redoes it after answering; the caller ignores the callee's.
+// onUpdateOffer handles the caller's renegotiation or ICE restart offer.
 func (c *call) onUpdateOffer(s *Signal) {
-	if c.pc == nil || (c.state != StateConnecting && c.state != StateConnected && c.state != StateReconnecting) || s.Seq <= c.seqIn {
+	if !c.incoming || c.pc == nil || s.Seq <= c.seqIn ||
+		(c.state != StateConnecting && c.state != StateConnected && c.state != StateReconnecting) {
 		return
-	}
-	if c.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
-		if !c.incoming {
-			return
-		}
-		if err := c.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); err != nil {
-			c.end(ReasonFailed, fmt.Errorf("roll back our offer: %w", err), true)
-			return
-		}
-		c.renegotiate = true
 	}
 	if err := c.setRemote(webrtc.SDPTypeOffer, s.SDP); err != nil {
 		c.end(ReasonFailed, err, true)
@@ -135,7 +124,6 @@ func (c *call) onUpdateOffer(s *Signal) {
 	c.send(Signal{Kind: KindUpdateAnswer, Seq: s.Seq, Video: c.localVideo, SDP: sdp}, false, 0)
 	c.setRemoteVideo(s.Video)
 	c.flushCandidates()
-	c.afterStable()
 }
 
 // onUpdateAnswer applies the answer to our renegotiation or restart offer.
@@ -150,6 +138,18 @@ func (c *call) onUpdateAnswer(s *Signal) {
 	c.setRemoteVideo(s.Video)
 	c.flushCandidates()
 	c.afterStable()
+}
+
+// onUpdateAsk answers the callee's request for a new offer.
+func (c *call) onUpdateAsk(restart bool) {
+	if c.incoming || c.pc == nil || (c.state != StateConnecting && c.state != StateConnected && c.state != StateReconnecting) {
+		return
+	}
+	if restart {
+		c.restartICE()
+	} else {
+		c.sendUpdate(false)
+	}
 }
 
 func (c *call) setRemoteVideo(v bool) {
@@ -171,9 +171,18 @@ func (c *call) afterStable() {
 }
 
 // sendUpdate sends a new offer: a renegotiation, or with restart an ICE
-// restart. If an offer is already out it waits for its answer.
+// restart. If an offer is already out it waits for its answer. The callee
+// makes no offers; it asks the caller for one.
 func (c *call) sendUpdate(restart bool) {
 	if c.pc == nil || c.state == StateEnded {
+		return
+	}
+	if c.incoming {
+		kind := KindRenegotiateAsk
+		if restart {
+			kind = KindICERestartAsk
+		}
+		c.send(Signal{Kind: kind}, false, 0)
 		return
 	}
 	if c.pc.SignalingState() != webrtc.SignalingStateStable {
@@ -195,9 +204,13 @@ func (c *call) sendUpdate(restart bool) {
 }
 
 // restartICE refreshes the ICE servers (TURN credentials are short-lived)
-// and sends an ICE restart offer.
+// and sends an ICE restart offer (the caller) or asks for one (the callee).
 func (c *call) restartICE() {
 	if c.pc == nil {
+		return
+	}
+	if c.incoming {
+		c.sendUpdate(true)
 		return
 	}
 	ctx, cancel := context.WithTimeout(c.m.ctx, signalSendTimeout)

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"fmt"
 
+	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
@@ -64,6 +65,7 @@ func (c *call) newPeerConnection(ctx context.Context) error {
 	se.DisableCloseByDTLS(true)
 	if cfg.Net != nil {
 		se.SetNet(cfg.Net)
+		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled) // a virtual network has no multicast
 	}
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
 

@@ -2,6 +2,7 @@ package calls
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"os"
 	"path/filepath"
@@ -236,32 +237,46 @@ func TestFingerprintCheckNeverDisabled(t *testing.T) {
 	}
 }
 
-// TestCameraRenegotiates: a voice call turns the callee's camera on and off;
-// each change goes through a renegotiation the caller applies.
+// TestCameraRenegotiates: a voice call turns the callee's camera on, off
+// and on again; each change is a renegotiation, and the caller's screen
+// gets pictures exactly while the camera is on.
 func TestCameraRenegotiates(t *testing.T) {
 	n := newNetwork(t)
-	alice, bob := n.add("alice", nil), n.add("bob", nil)
+	am, bm := &testMedia{}, &testMedia{w: 160, h: 120, fps: 20}
+	alice := n.add("alice", func(c *Config) { c.Media = am })
+	bob := n.add("bob", func(c *Config) { c.Media = bm })
 	id := connect(t, alice, bob, false)
 	for _, on := range []bool{true, false, true} {
 		if err := bob.m.SetCamera(id, on); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(waitLong)
-		for {
+		waitFor(t, fmt.Sprintf("alice sees bob's camera %v", on), func() bool {
 			info, err := alice.m.Info(id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if info.RemoteVideo == on && info.State == StateConnected {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("alice never saw bob's camera %v: %+v", on, info)
-			}
-			time.Sleep(10 * time.Millisecond)
+			return err == nil && info.RemoteVideo == on && info.State == StateConnected
+		})
+		before := am.written.Load()
+		if on {
+			waitFor(t, "pictures on alice's screen", func() bool { return am.written.Load() > before+5 })
+			continue
+		}
+		time.Sleep(300 * time.Millisecond)
+		if got := am.written.Load() - before; got > 2 {
+			t.Fatalf("%d pictures arrived with the camera off", got)
 		}
 	}
 	if info, _ := bob.m.Info(id); !info.LocalVideo {
 		t.Fatal("bob's camera is not on")
+	}
+}
+
+// waitFor polls cond until it holds or waitLong passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitLong)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

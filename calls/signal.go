@@ -13,22 +13,24 @@ type Kind uint8
 
 // The signal kinds. Values are part of the format and never reused.
 const (
-	KindUnknown      Kind = iota
-	KindOffer             // caller → callee: the call itself, with its SDP offer
-	KindAnswer            // callee → caller: accepted, with the SDP answer
-	KindCandidate         // either way: one trickled ICE candidate
-	KindRinging           // callee → caller: a device is ringing
-	KindHangup            // either way: the call is over (Reason says why)
-	KindBusy              // callee → caller: already in another call
-	KindDecline           // callee → caller: declined
-	KindRenegotiate       // either way, connected: a new offer (camera on or off)
-	KindICERestart        // either way: a new offer with fresh ICE credentials
-	KindUpdateAnswer      // the answer to KindRenegotiate or KindICERestart
+	KindUnknown        Kind = iota
+	KindOffer               // caller → callee: the call itself, with its SDP offer
+	KindAnswer              // callee → caller: accepted, with the SDP answer
+	KindCandidate           // either way: one trickled ICE candidate
+	KindRinging             // callee → caller: a device is ringing
+	KindHangup              // either way: the call is over (Reason says why)
+	KindBusy                // callee → caller: already in another call
+	KindDecline             // callee → caller: declined
+	KindRenegotiate         // caller → callee, after the answer: a new offer (camera on or off)
+	KindICERestart          // caller → callee: a new offer with fresh ICE credentials
+	KindUpdateAnswer        // callee → caller: the answer to KindRenegotiate or KindICERestart
+	KindRenegotiateAsk      // callee → caller: please send KindRenegotiate (the callee's camera changed)
+	KindICERestartAsk       // callee → caller: please send KindICERestart (the callee lost the connection)
 	kindCount
 )
 
 var kindNames = [...]string{"unknown", "offer", "answer", "candidate", "ringing", "hangup", "busy", "decline",
-	"renegotiate", "ice-restart", "update-answer"}
+	"renegotiate", "ice-restart", "update-answer", "renegotiate-ask", "ice-restart-ask"}
 
 func (k Kind) String() string {
 	if k < kindCount {
@@ -76,7 +78,10 @@ type Candidate struct {
 //	offer, answer, renegotiate, ice-restart, update-answer: seq(4) flags(1) sdp
 //	candidate: candidate mid ufrag
 //	hangup: reason(1)
-//	ringing, busy, decline: nothing
+//	ringing, busy, decline, renegotiate-ask, ice-restart-ask: nothing
+//
+// Only the caller makes offers (the first and every later one), so the two
+// sides never offer at once; the callee asks for one when it needs it.
 type Signal struct {
 	Kind   Kind
 	Call   CallID

@@ -20,6 +20,8 @@ func sampleSignals() []Signal {
 		{Kind: KindRenegotiate, Call: id, Seq: 2, SDP: "v=0\r\n"},
 		{Kind: KindICERestart, Call: id, Seq: 3, SDP: "v=0\r\n"},
 		{Kind: KindUpdateAnswer, Call: id, Seq: 3, Video: true, SDP: "v=0\r\n"},
+		{Kind: KindRenegotiateAsk, Call: id},
+		{Kind: KindICERestartAsk, Call: id},
 	}
 }
 
