@@ -56,7 +56,9 @@ func (m *Monitor) Observe(v *Verifier, h SignedTreeHead, fetch ConsistencyFunc) 
 func check(fetch ConsistencyFunc, old, new TreeHead) error {
 	p, err := fetch(old.Size, new.Size)
 	if err != nil {
-		return fmt.Errorf("%w: no consistency proof from %d to %d: %w", ErrInconsistent, old.Size, new.Size, err)
+		// Not a verdict: the relay may be unreachable. A relay that never
+		// answers leaves the client unable to check, which it reports.
+		return fmt.Errorf("fetch consistency proof %d→%d: %w", old.Size, new.Size, err)
 	}
 	return p.Verify(old, new)
 }

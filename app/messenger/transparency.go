@@ -225,8 +225,11 @@ type lookupCheck struct {
 // wrapping ErrTransparency.
 func (m *Messenger) checkLookup(ctx context.Context, c store.ContactID, h handle.Handle, look api.LookupResponse) (lookupCheck, error) {
 	res, err := m.verifyLookup(ctx, c, h, look)
-	if err != nil {
+	if err != nil && isKTFailure(err) {
 		return lookupCheck{}, m.alarm(ctx, c, err)
+	}
+	if err != nil {
+		return lookupCheck{}, fmt.Errorf("check the lookup's transparency proof: %w", err)
 	}
 	return res, nil
 }
@@ -324,7 +327,7 @@ func (m *Messenger) CheckPeerTreeHead(ctx context.Context, c store.ContactID, ra
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, kt.ErrFork), errors.Is(err, kt.ErrInconsistent), errors.Is(err, kt.ErrBadSignature), errors.Is(err, kt.ErrMalformed):
+	case isKTFailure(err):
 		_ = m.alarm(ctx, 0, err)
 		return m.alarm(ctx, c, err)
 	}
@@ -345,8 +348,7 @@ func (m *Messenger) CheckOwn(ctx context.Context) error {
 		}
 		return nil
 	}
-	var ae *api.Error
-	if errors.As(err, &ae) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || !isKTFailure(err) {
+	if !isKTFailure(err) {
 		return fmt.Errorf("check own transparency entries: %w", err)
 	}
 	return m.alarm(ctx, 0, err)
