@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -474,4 +476,26 @@ func (m *Messenger) transparencyLoop(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// TransparencyFromEnv reads the witness knobs the CLI and the desktop app
+// share: SOTTO_KT_WITNESS_KEYS (comma-separated hex Ed25519 keys) and
+// SOTTO_KT_REQUIRE_WITNESS=1.
+func TransparencyFromEnv(getenv func(string) string) (TransparencyConfig, error) {
+	var c TransparencyConfig
+	for _, h := range strings.Split(getenv("SOTTO_KT_WITNESS_KEYS"), ",") {
+		if h = strings.TrimSpace(h); h == "" {
+			continue
+		}
+		b, err := hex.DecodeString(h)
+		if err != nil || len(b) != ed25519.PublicKeySize {
+			return c, errors.New("SOTTO_KT_WITNESS_KEYS: not a hex Ed25519 public key")
+		}
+		c.Witnesses = append(c.Witnesses, b)
+	}
+	c.RequireWitness = getenv("SOTTO_KT_REQUIRE_WITNESS") == "1"
+	if c.RequireWitness && len(c.Witnesses) == 0 {
+		return c, errors.New("SOTTO_KT_REQUIRE_WITNESS=1 needs SOTTO_KT_WITNESS_KEYS")
+	}
+	return c, nil
 }

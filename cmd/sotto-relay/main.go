@@ -32,12 +32,28 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: sotto-relay serve [flags] | sotto-relay version")
+		fmt.Fprintln(stderr, "usage: sotto-relay serve [flags] | sotto-relay witness --relay URL [flags] | sotto-relay version")
 		return 2
 	}
 	switch args[0] {
 	case "version":
 		fmt.Fprintln(stdout, "sotto-relay", version())
+		return 0
+	case "witness":
+		cfg, err := parseWitness(args[1:], os.LookupEnv, stderr)
+		if err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			fmt.Fprintln(stderr, "sotto-relay:", err)
+			return 2
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := runWitness(ctx, cfg, stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "sotto-relay:", err)
+			return 1
+		}
 		return 0
 	case "serve":
 		cfg, err := parseServe(args[1:], os.LookupEnv, stderr)
@@ -84,6 +100,8 @@ type serveConfig struct {
 	maxConns, maxConnsPerIP                  int
 	noRateLimits                             bool
 	maxAttachment                            int64
+	ktInterval                               time.Duration
+	ktWitnesses                              string
 }
 
 // parseServe reads flags, then SOTTO_RELAY_* for flags not given.
@@ -117,6 +135,8 @@ func parseServe(args []string, env func(string) (string, bool), stderr io.Writer
 	fs.IntVar(&c.maxConnsPerIP, "max-conns-per-ip", 2_000, "WebSocket connections per client IP")
 	fs.BoolVar(&c.noRateLimits, "no-rate-limits", false, "disable rate limits (benchmarks and tests only)")
 	fs.Int64Var(&c.maxAttachment, "max-attachment", 16<<20, "largest attachment in bytes")
+	fs.DurationVar(&c.ktInterval, "kt-interval", time.Second, "least time between two key-transparency tree heads")
+	fs.StringVar(&c.ktWitnesses, "kt-witness-key", "", "comma-separated hex Ed25519 keys of witnesses whose co-signatures are accepted")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -205,6 +225,10 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 	}
 	if c.reserved != "" {
 		rc.ReservedHandles = strings.Split(c.reserved, ",")
+	}
+	rc.KT.Interval = c.ktInterval
+	if rc.KT.Witnesses, err = parseWitnessKeys(c.ktWitnesses); err != nil {
+		return err
 	}
 	if c.noRateLimits {
 		rc.Limits = relay.Limits{MaxConns: c.maxConns, MaxConnsPerIP: c.maxConnsPerIP}
