@@ -129,25 +129,31 @@ func DrawTestPattern(w, h int, n uint32) *VideoFrame {
 	code := patternBits(n)
 	bw, bh := w/patternCols, h/2/patternRows
 	for by := 0; by < patternRows; by++ {
+		// Draw one row of blocks, then copy it down the block's height (rows are memcpy, which keeps
+		// the source cheap under the race detector).
+		first := f.Y[by*bh*w : by*bh*w+w]
 		for bx := 0; bx < patternCols; bx++ {
-			bit := code >> (31 - (by*patternCols + bx)) & 1
 			v := byte(16)
-			if bit == 1 {
+			if code>>(31-(by*patternCols+bx))&1 == 1 {
 				v = 235
 			}
-			for y := by * bh; y < (by+1)*bh; y++ {
-				row := f.Y[y*w+bx*bw : y*w+(bx+1)*bw]
-				for i := range row {
-					row[i] = v
-				}
+			for i := bx * bw; i < (bx+1)*bw; i++ {
+				first[i] = v
 			}
 		}
-	}
-	// Moving diagonal bands and a sliding bar in the bottom half.
-	for y := h / 2; y < h; y++ {
-		for x := 0; x < w; x++ {
-			f.Y[y*w+x] = byte(40 + (x+y+int(n)*4)%160)
+		for y := by*bh + 1; y < (by+1)*bh; y++ {
+			copy(f.Y[y*w:(y+1)*w], first)
 		}
+	}
+	// Moving diagonal bands in the bottom half: each row is a window into one ramp.
+	const period = 160
+	ramp := make([]byte, w+period)
+	for i := range ramp {
+		ramp[i] = byte(40 + i%period)
+	}
+	for y := h / 2; y < h; y++ {
+		off := (y + int(n)*4) % period
+		copy(f.Y[y*w:(y+1)*w], ramp[off:])
 	}
 	cw := (w + 1) / 2
 	bar := int(n*6) % cw
