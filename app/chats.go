@@ -691,6 +691,31 @@ type ContactView struct {
 	Verification string `json:"verification"`
 	SafetyNumber string `json:"safetyNumber"` // 60 digits in groups of 5
 	QR           string `json:"qr"`           // base64 payload to render as a QR code
+	// Transparency: the contact's key was last checked in the relay's
+	// transparency log at TransparencySize ("checked at size N"), or
+	// TransparencyFailure says what failed (show it until the user acts).
+	TransparencyChecked bool   `json:"transparencyChecked"`
+	TransparencySize    uint64 `json:"transparencySize"`
+	TransparencyFailure string `json:"transparencyFailure,omitempty"`
+}
+
+// Transparency is the key-transparency status of a conversation's contact,
+// or of the account itself (its own log entries, split views) when conv is
+// 0.
+func (c *Chats) Transparency(conv int64) (messenger.TransparencyStatus, error) {
+	m, err := c.messenger()
+	if err != nil {
+		return messenger.TransparencyStatus{}, err
+	}
+	ctx := context.Background()
+	if conv == 0 {
+		return m.Transparency(ctx, 0)
+	}
+	_, ct, err := conversationContact(ctx, m, conv)
+	if err != nil {
+		return messenger.TransparencyStatus{}, err
+	}
+	return m.Transparency(ctx, ct.ID)
 }
 
 // Contact returns the contact panel of a conversation.
@@ -708,8 +733,13 @@ func (c *Chats) Contact(conv int64) (ContactView, error) {
 	if err != nil {
 		return ContactView{}, err
 	}
+	ts, err := m.Transparency(ctx, ct.ID)
+	if err != nil {
+		return ContactView{}, err
+	}
 	return ContactView{Handle: ct.Handle, Verification: ct.Verification.String(), SafetyNumber: n.String(),
-		QR: base64.StdEncoding.EncodeToString(n.QR())}, nil
+		QR: base64.StdEncoding.EncodeToString(n.QR()), TransparencyChecked: ts.Checked, TransparencySize: ts.Size,
+		TransparencyFailure: ts.Failure}, nil
 }
 
 // Verify marks the conversation's contact verified when digits match the

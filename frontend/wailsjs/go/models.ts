@@ -157,6 +157,9 @@ export namespace app {
 	    verification: string;
 	    safetyNumber: string;
 	    qr: string;
+	    transparencyChecked: boolean;
+	    transparencySize: number;
+	    transparencyFailure?: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new ContactView(source);
@@ -168,6 +171,9 @@ export namespace app {
 	        this.verification = source["verification"];
 	        this.safetyNumber = source["safetyNumber"];
 	        this.qr = source["qr"];
+	        this.transparencyChecked = source["transparencyChecked"];
+	        this.transparencySize = source["transparencySize"];
+	        this.transparencyFailure = source["transparencyFailure"];
 	    }
 	}
 	export class ConversationView {
@@ -375,3 +381,46 @@ export namespace bridge {
 
 }
 
+export namespace messenger {
+	
+	export class TransparencyStatus {
+	    checked: boolean;
+	    size: number;
+	    version: number;
+	    // Go type: time
+	    at: any;
+	    failure?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new TransparencyStatus(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.checked = source["checked"];
+	        this.size = source["size"];
+	        this.version = source["version"];
+	        this.at = this.convertValues(source["at"], null);
+	        this.failure = source["failure"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}

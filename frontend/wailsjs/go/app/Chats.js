@@ -138,6 +138,10 @@ export function Thumbnail(arg1) {
   return window['go']['app']['Chats']['Thumbnail'](arg1);
 }
 
+export function Transparency(arg1) {
+  return window['go']['app']['Chats']['Transparency'](arg1);
+}
+
 export function Unlock(arg1) {
   return window['go']['app']['Chats']['Unlock'](arg1);
 }
