@@ -35,7 +35,8 @@ func (c *call) newPeerConnection(ctx context.Context) error {
 	ir := &interceptor.Registry{}
 	bwe, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(initialBitrate),
-			gcc.SendSideBWEMinBitrate(minBitrate), gcc.SendSideBWEMaxBitrate(maxBitrate))
+			gcc.SendSideBWEMinBitrate(minBitrate), gcc.SendSideBWEMaxBitrate(maxBitrate),
+			gcc.WithLoggerFactory(pionLogger{cfg.Logger}))
 	})
 	if err != nil {
 		return fmt.Errorf("bandwidth estimator: %w", err)
@@ -52,6 +53,7 @@ func (c *call) newPeerConnection(ctx context.Context) error {
 
 	relayOnly := cfg.RelayOnly()
 	var se webrtc.SettingEngine
+	se.LoggerFactory = pionLogger{cfg.Logger}
 	se.SetIncludeLoopbackCandidate(cfg.LoopbackCandidates)
 	if relayOnly {
 		// Without this pion waits 2 s before it accepts a relay pair.
