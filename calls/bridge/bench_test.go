@@ -39,7 +39,7 @@ func BenchmarkBridgeFrame(b *testing.B) {
 // BenchmarkBridgeChromium: headless Chromium draws 640×480 at 30 fps for 3 s
 // per mode; reports WriteVideo → drawn p50 and CPU per frame shown.
 func BenchmarkBridgeChromium(b *testing.B) {
-	res, _ := chromiumRun{Modes: []string{"i420-webgl", "i420-canvas", "jpeg"}, Seconds: 3, Width: 640, Height: 480, FPS: 30}.run(b)
+	res, _ := chromiumRun{Modes: []string{"i420-webgl", "i420-canvas", "jpeg", "webcodecs-vp8"}, Seconds: 3, Width: 640, Height: 480, FPS: 30}.run(b)
 	for range b.N {
 	}
 	for _, r := range res {
