@@ -146,7 +146,9 @@ func (c *call) end(reason EndReason, err error, notify bool) {
 		// another goroutine keeps this queue free to drain them.
 		c.m.wg.Add(1)
 		go func() { defer c.m.wg.Done(); _ = pc.Close() }()
+		c.pc = nil // late pion callbacks see a foreign connection and stop
 	}
+	c.media = nil
 	c.m.forget(c)
 	c.emit()
 }

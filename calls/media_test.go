@@ -101,27 +101,6 @@ func (s *pcmSink) samples() []int16 {
 	return append([]int16(nil), s.pcm...)
 }
 
-// speechLike synthesises seconds of voiced sound: harmonics of a gliding
-// pitch under a syllable-rate envelope with short pauses, so a voice codec
-// treats it like speech and misalignment shows as low correlation.
-func speechLike(seconds float64) []int16 {
-	n := int(seconds * media.SampleRate)
-	out := make([]int16, n)
-	phase := 0.0
-	for i := range out {
-		t := float64(i) / media.SampleRate
-		f0 := 140 + 60*math.Sin(2*math.Pi*0.7*t)
-		phase += 2 * math.Pi * f0 / media.SampleRate
-		env := math.Max(0, math.Sin(2*math.Pi*3.3*t))
-		var v float64
-		for h := 1; h <= 12; h++ {
-			v += math.Sin(float64(h)*phase) / float64(h) * (1 + 0.5*math.Sin(2*math.Pi*float64(h)*0.13*t))
-		}
-		out[i] = int16(6000 * env * v)
-	}
-	return out
-}
-
 // bestCorrelation returns the largest normalised cross-correlation of y
 // against x over all lags of y behind x up to maxLag samples, and that lag.
 //

@@ -31,6 +31,7 @@ type pipeline struct {
 	audioPkts   atomic.Uint64 // when nothing plays the remote audio, what arrived anyway
 	videoPkts   atomic.Uint64
 	live        bool         // connected once: sources are open and senders run
+	videoStep   int          // index into videoSteps
 	firstPlayed atomic.Int64 // unix nanos of the first audio frame written to the sink
 }
 
@@ -248,8 +249,31 @@ func (p *pipeline) setBitrate(bps int) {
 		_ = p.audioSend.SetBitrate(audio)
 	}
 	if p.videoSend != nil {
-		_ = p.videoSend.SetBitrate(max(bps-audio, minVideoBitrate))
+		video := max(bps-audio, minVideoBitrate)
+		_ = p.videoSend.SetBitrate(video)
+		p.videoStep = videoStepFor(video, p.videoStep)
+		r := videoSteps[p.videoStep]
+		p.videoSend.SetMaxResolution(r.w, r.h)
 	}
+}
+
+// videoSteps are the resolution caps bandwidth estimation steps through (720p → 360p → 180p):
+// at a bitrate below a step's floor its keyframes are too big to get through in time.
+var videoSteps = []struct{ w, h, floor int }{
+	{1280, 720, 900_000},
+	{640, 360, 300_000},
+	{320, 180, 0},
+}
+
+// videoStepFor picks the step for a video bitrate: down at once, up only with 30% headroom over
+// the floor, so an estimate hovering at a floor does not restart the encoder over and over.
+func videoStepFor(bps, cur int) int {
+	for i, st := range videoSteps {
+		if bps >= st.floor && (i >= cur || bps >= st.floor*13/10) {
+			return i
+		}
+	}
+	return len(videoSteps) - 1
 }
 
 func (p *pipeline) setMuted(muted bool) {
