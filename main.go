@@ -1,6 +1,7 @@
 // Command sotto is the desktop app: the Wails shell around app/'s services.
 // This file only wires the window, the single-instance lock and the bindings;
-// everything else lives in app/ so the CLI and the tests run it without a window.
+// everything else lives in app/ (services) and desktop/ (tray, notifications,
+// links; shell.go adapts it to Wails) so tests run it without a window.
 package main
 
 import (
@@ -17,10 +18,12 @@ import (
 	"github.com/sotto-im/sotto/app"
 	"github.com/sotto-im/sotto/app/messenger"
 	"github.com/sotto-im/sotto/calls"
+	"github.com/sotto-im/sotto/desktop"
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	"github.com/wailsapp/wails/v2/pkg/options/mac"
 	wailsruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 )
 
@@ -38,6 +41,7 @@ func run() error {
 	flags := flag.NewFlagSet("sotto", flag.ContinueOnError)
 	profileName := flags.String("profile", os.Getenv("SOTTO_PROFILE"), "profile to open (a-z, 0-9, _)")
 	relayURL := flags.String("relay", os.Getenv("SOTTO_RELAY"), "relay offered when creating an account")
+	hidden := flags.Bool("hidden", false, "start in the tray (Start minimised uses it at login)")
 	// Wails' dev build reads its own flags from the same command line.
 	flags.String("assetdir", "", "")
 	flags.String("devserver", "", "")
@@ -69,22 +73,32 @@ func run() error {
 		defer ctxMu.Unlock()
 		return ctx
 	}
+	var sh *shell
 	chats := app.NewChats(profile, dataDir, *relayURL, log, func(e messenger.Event) {
 		if c := windowContext(); c != nil {
 			wailsruntime.EventsEmit(c, app.EventName, e)
 		}
+		sh.ctl.HandleEvent(e)
 	})
+	// Positional arguments carry a deep link (Exec=sotto %u); the shell
+	// parses them in the first instance only.
+	sh, err = newShell(profile, dataDir, chats, windowContext, flags.Args(), log)
+	if err != nil {
+		return err
+	}
 	calls := app.NewCalls(chats, log, func(v app.CallView) {
 		if c := windowContext(); c != nil {
 			wailsruntime.EventsEmit(c, app.CallEventName, v)
 		}
-	}, app.CallOptions{Media: callMedia(), ShowVideo: true, BridgeOrigins: devServerOrigins()})
+	}, app.CallOptions{Media: callMedia(log), ShowVideo: true, BridgeOrigins: devServerOrigins()})
 	return wails.Run(&options.App{
 		Title:     "Sotto",
 		Width:     1100,
 		Height:    720,
 		MinWidth:  720,
 		MinHeight: 480,
+		// --hidden starts in the tray, unless a link asks to show something.
+		StartHidden: desktop.StartHidden(*hidden, flags.Args()),
 		AssetServer: &assetserver.Options{
 			Assets: assets,
 		},
@@ -96,7 +110,10 @@ func run() error {
 			ctx = c
 			ctxMu.Unlock()
 		},
+		OnDomReady:    func(context.Context) { sh.domReady() },
+		OnBeforeClose: func(context.Context) bool { return sh.ctl.BeforeClose() },
 		OnShutdown: func(context.Context) {
+			sh.shutdown()
 			if err := app.CloseChats(chats); err != nil {
 				log.Error("close the profile", "err", err.Error())
 			}
@@ -109,16 +126,12 @@ func run() error {
 			OnSecondInstanceLaunch: func(d options.SecondInstanceData) {
 				// The arguments may carry a deep link: count them, never log them.
 				log.Info("second instance handed over", "args", len(d.Args))
-				c := windowContext()
-				if c == nil {
-					return
-				}
-				wailsruntime.WindowUnminimise(c)
-				wailsruntime.Show(c)
+				sh.ctl.HandleArgs(d.Args, true)
 			},
 		},
-		Bind:  []any{info, chats, calls, &Dialogs{ctx: windowContext}},
+		Bind:  []any{info, chats, calls, &Dialogs{ctx: windowContext}, sh.ctl.Service()},
 		Linux: &linux.Options{ProgramName: "sotto"},
+		Mac:   &mac.Options{OnUrlOpen: sh.ctl.HandleURL},
 	})
 }
 
@@ -136,9 +149,9 @@ func devServerOrigins() []string {
 // callMedia chooses what calls capture and play: the devices, or with
 // SOTTO_FAKE_MEDIA=1 (demos and UI tests on machines without a camera) a
 // frame-numbered test pattern as the camera.
-func callMedia() calls.MediaFactory {
+func callMedia(log *slog.Logger) calls.MediaFactory {
 	if os.Getenv("SOTTO_FAKE_MEDIA") == "1" {
 		return app.FileMedia{VideoIn: "test"}
 	}
-	return nil
+	return app.NewDeviceMedia(log)
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // FileMedia feeds calls from files instead of devices (the CLI, tests):
-// audio from a 48 kHz mono WAV, recorded to WAV. An empty path leaves that
+// audio from a 48 kHz mono WAV, recorded to WAV; video from a test pattern
+// or Y4M, recorded to Y4M. An empty path leaves that
 // direction silent or discarded. Each call opens the files afresh.
 type FileMedia struct {
 	AudioIn     string
@@ -44,11 +45,8 @@ func (f FileMedia) AudioSink(calls.CallInfo) (media.AudioSink, error) {
 	return sink, nil
 }
 
-// errNoFileVideo: calls/media's video sources are not wired into the app yet.
-var errNoFileVideo = fmt.Errorf("video from and to files is not available yet")
-
 // VideoSource opens VideoIn: "test" is a 640×480, 30 fps frame-numbered
-// pattern.
+// pattern; anything else is a Y4M file, played in a loop.
 func (f FileMedia) VideoSource(calls.CallInfo) (media.VideoSource, error) {
 	switch f.VideoIn {
 	case "":
@@ -60,7 +58,11 @@ func (f FileMedia) VideoSource(calls.CallInfo) (media.VideoSource, error) {
 		}
 		return src, nil
 	}
-	return nil, errNoFileVideo
+	src, err := media.NewY4MSource(f.VideoIn, true)
+	if err != nil {
+		return nil, fmt.Errorf("video input: %w", err)
+	}
+	return src, nil
 }
 
 // VideoSink creates RecordVideo.
@@ -68,5 +70,9 @@ func (f FileMedia) VideoSink(calls.CallInfo) (media.VideoSink, error) {
 	if f.RecordVideo == "" {
 		return nil, nil
 	}
-	return nil, errNoFileVideo
+	sink, err := media.NewY4MSink(f.RecordVideo, 30)
+	if err != nil {
+		return nil, fmt.Errorf("video recording: %w", err)
+	}
+	return sink, nil
 }

@@ -672,3 +672,75 @@ func CloseCalls(c *Calls) error {
 	}
 	return br.Close()
 }
+
+// DeviceView is one microphone, camera or speaker.
+type DeviceView struct {
+	ID    string `json:"id"`
+	Kind  string `json:"kind"` // microphone, camera or speaker
+	Label string `json:"label"`
+	// Default marks the system's default device of its kind.
+	Default bool `json:"default"`
+}
+
+// deviceChooser is media whose devices people pick (DeviceMedia).
+type deviceChooser interface {
+	Devices() ([]media.Device, error)
+	Select(kind media.DeviceKind, id string) error
+}
+
+var deviceKinds = map[media.DeviceKind]string{
+	media.DeviceAudioInput: "microphone", media.DeviceAudioOutput: "speaker", media.DeviceVideoInput: "camera",
+}
+
+// Devices lists the microphones, cameras and speakers calls can use (none
+// when calls use files).
+func (c *Calls) Devices() ([]DeviceView, error) {
+	out := []DeviceView{}
+	dc, ok := c.opts.Media.(deviceChooser)
+	if !ok {
+		return out, nil
+	}
+	list, err := dc.Devices()
+	if err != nil {
+		return nil, say(err, "The list of microphones, cameras and speakers is not available.")
+	}
+	for _, d := range list {
+		if k, ok := deviceKinds[d.Kind]; ok {
+			out = append(out, DeviceView{ID: d.ID, Kind: k, Label: d.Label, Default: d.Default})
+		}
+	}
+	return out, nil
+}
+
+// SetDevice picks the microphone, camera or speaker (kind) with id for
+// calls; the call in progress switches at once.
+func (c *Calls) SetDevice(kind, id string) error {
+	dc, ok := c.opts.Media.(deviceChooser)
+	if !ok {
+		return say(errors.New("no devices"), "This window's calls do not use devices.")
+	}
+	var dk media.DeviceKind
+	for k, name := range deviceKinds {
+		if name == kind {
+			dk = k
+		}
+	}
+	if dk == media.DeviceUnknown || len(id) > 1024 {
+		return say(fmt.Errorf("device kind %q", kind), "Choose a microphone, camera or speaker.")
+	}
+	if err := dc.Select(dk, id); err != nil {
+		return userError(err)
+	}
+	mgr, _, err := c.manager()
+	if err != nil {
+		return nil // no calls yet: the choice applies to the next one
+	}
+	for _, info := range mgr.Calls() {
+		if info.State == calls.StateConnected || info.State == calls.StateReconnecting {
+			if err := mgr.SwitchDevices(info.ID); err != nil {
+				return callError(err)
+			}
+		}
+	}
+	return nil
+}
