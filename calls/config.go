@@ -61,7 +61,8 @@ type Config struct {
 	// 2 s keepalive). Zero keeps pion's default.
 	ICEDisconnectedTimeout, ICEFailedTimeout, ICEKeepalive time.Duration
 
-	// LoopbackCandidates gathers 127.0.0.1 candidates (tests on one machine).
+	// LoopbackCandidates gathers 127.0.0.1 candidates and no others (tests
+	// on one machine).
 	LoopbackCandidates bool
 	// Net replaces the network stack (a pion vnet in tests). Nil: the OS.
 	Net    transport.Net

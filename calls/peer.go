@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"fmt"
+	"net"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -55,6 +56,11 @@ func (c *call) newPeerConnection(ctx context.Context) error {
 	var se webrtc.SettingEngine
 	se.LoggerFactory = pionLogger{cfg.Logger}
 	se.SetIncludeLoopbackCandidate(cfg.LoopbackCandidates)
+	if cfg.LoopbackCandidates {
+		// Tests on one machine: gather on the loopback address only, so no
+		// test traffic uses the machine's other addresses.
+		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	}
 	if relayOnly {
 		// Without this pion waits 2 s before it accepts a relay pair.
 		se.SetRelayAcceptanceMinWait(0)
