@@ -68,8 +68,9 @@ func TestCLICallBetweenProcesses(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	recording := filepath.Join(t.TempDir(), "bob-heard.wav")
+	video := filepath.Join(t.TempDir(), "bob-saw.y4m")
 	answer := exec.CommandContext(ctx, sotto, "--profile", filepath.Join(profiles, "bob"), "--json",
-		"answer", "--auto", "--record-audio", recording)
+		"answer", "--auto", "--record-audio", recording, "--record-video", video)
 	answer.Env = env
 	answer.Stderr = os.Stderr
 	pipe, err := answer.StdoutPipe()
@@ -88,7 +89,7 @@ func TestCLICallBetweenProcesses(t *testing.T) {
 		close(bobLines)
 	}()
 	time.Sleep(2 * time.Second) // bob's process signs in and starts receiving
-	out := run("alice", "--json", "call", "@bob", "--audio-in", speech, "--for", "6s")
+	out := run("alice", "--json", "call", "@bob", "--audio-in", speech, "--video", "--video-in", "test", "--for", "6s")
 	var aliceEnd callSummary
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &aliceEnd); err != nil {
@@ -117,8 +118,11 @@ func TestCLICallBetweenProcesses(t *testing.T) {
 	if strings.Join(states, ",") != "incoming,connecting,connected" && !strings.HasPrefix(strings.Join(states, ","), "incoming,") {
 		t.Fatalf("bob's states %v", states)
 	}
-	if bobEnd.Call.EndReason != "hung up" || bobEnd.Stats.AudioPackets < 100 {
+	if bobEnd.Call.EndReason != "hung up" || bobEnd.Stats.AudioPackets < 100 || bobEnd.Stats.VideoFrames < 30 {
 		t.Fatalf("bob's call: %+v", bobEnd)
+	}
+	if st, err := os.Stat(video); err != nil || st.Size() < 30*640*480*3/2 {
+		t.Fatalf("bob's video recording: %v", err)
 	}
 	heard, err := media.ReadWAV(recording)
 	if err != nil {
