@@ -125,3 +125,20 @@ describe('BridgeVideo', () => {
     expect(isSoftwareRenderer('Mesa Intel(R) UHD Graphics 620')).toBe(false);
   });
 });
+
+describe('BridgeVideo without a way to draw', () => {
+  it('says so and does not connect', () => {
+    const statuses: string[] = [];
+    let sockets = 0;
+    // jsdom's canvas has neither WebGL nor 2D.
+    new BridgeVideo({ url: 'ws://127.0.0.1:1/video', token: 't' }, '01', 'local', document.createElement('canvas'), {
+      makeSocket: () => {
+        sockets++;
+        return {} as WebSocket;
+      },
+      onStatus: (s) => statuses.push(s),
+    });
+    expect(statuses).toEqual(['unsupported']);
+    expect(sockets).toBe(0);
+  });
+});

@@ -94,11 +94,16 @@ export function isSoftwareRenderer(renderer: string): boolean {
 
 /** Uploads the three planes as textures and converts in a shader: the GPU does the work. */
 export function webglDrawer(canvas: HTMLCanvasElement): Drawer | null {
+  // Ask a throwaway canvas first: once a canvas has a WebGL context it can
+  // never have a 2D one, and software GL means the 2D canvas is wanted.
+  const probe = document.createElement('canvas').getContext('webgl');
+  if (!probe) return null;
+  const info = probe.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(probe.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : probe.RENDERER) ?? '');
+  probe.getExtension('WEBGL_lose_context')?.loseContext();
+  if (isSoftwareRenderer(renderer)) return null;
   const gl = canvas.getContext('webgl', { antialias: false, depth: false, preserveDrawingBuffer: true });
   if (!gl) return null;
-  const info = gl.getExtension('WEBGL_debug_renderer_info');
-  const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
-  if (isSoftwareRenderer(renderer)) return null;
   const prog = gl.createProgram()!;
   for (const [type, src] of [
     [gl.VERTEX_SHADER, VERTEX],
@@ -155,7 +160,7 @@ export function webglDrawer(canvas: HTMLCanvasElement): Drawer | null {
   };
 }
 
-export type BridgeStatus = 'connecting' | 'waiting' | 'playing' | 'stopped' | 'closed';
+export type BridgeStatus = 'connecting' | 'waiting' | 'playing' | 'stopped' | 'closed' | 'unsupported';
 
 export interface BridgeOptions {
   /** Called after each frame is drawn. */
@@ -180,6 +185,7 @@ export class BridgeVideo {
   private closed = false;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private drawer: Drawer | null;
+  private state: BridgeStatus | null = null;
 
   constructor(
     private endpoint: VideoEndpoint,
@@ -189,10 +195,12 @@ export class BridgeVideo {
     private opts: BridgeOptions = {},
   ) {
     this.drawer = opts.drawer ?? webglDrawer(canvas) ?? canvasDrawer(canvas);
+    if (!this.drawer) {
+      this.status('unsupported');
+      return;
+    }
     this.connect();
   }
-
-  private state: BridgeStatus | null = null;
 
   private status(s: BridgeStatus) {
     if (s === this.state) return;
@@ -243,8 +251,8 @@ export class BridgeVideo {
     this.scheduled = false;
     const f = this.pending;
     this.pending = null;
-    if (!f || this.closed || !this.drawer) return;
-    this.drawer.draw(f);
+    if (!f || this.closed) return;
+    this.drawer!.draw(f);
     this.drawn++;
     this.status('playing');
     this.opts.onFrame?.(f, this.drawn);
