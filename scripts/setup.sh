@@ -25,9 +25,9 @@ APT_PACKAGES=(
   gnome-keyring libsecret-tools
   # relay: PostgreSQL for the scale-out store tests, coturn as an independent TURN client
   postgresql coturn
-  # calls: VP8 (libvpx, cgo), echo cancellation and noise suppression (SpeexDSP, cgo), speech and
+  # calls: VP8 (libvpx, cgo; SpeexDSP and libopus are vendored), speech and
   # audio tools for the media tests, network namespaces and netem for the loss tests
-  libvpx-dev libspeexdsp-dev espeak-ng sox iproute2
+  libvpx-dev espeak-ng sox iproute2
   # desktop integration: .deb/.rpm checks
   rpm
 )
