@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -208,6 +211,7 @@ func (c *Calls) run(ctx context.Context, done chan struct{}, mgr *calls.Manager,
 	defer close(done)
 	tick := time.NewTicker(qualityEvery)
 	defer tick.Stop()
+	network := networkFingerprint(net.InterfaceAddrs)
 	for {
 		select {
 		case <-ctx.Done():
@@ -224,6 +228,10 @@ func (c *Calls) run(ctx context.Context, done chan struct{}, mgr *calls.Manager,
 			c.handle(mgr, m, e)
 		case <-tick.C:
 			c.sampleQuality(mgr)
+			if now := networkFingerprint(net.InterfaceAddrs); now != network {
+				network = now
+				c.restartICE(mgr)
+			}
 		}
 	}
 }
@@ -361,6 +369,37 @@ func conversationOf(m *messenger.Messenger, peer string) int64 {
 		return 0
 	}
 	return int64(conv.ID)
+}
+
+// networkFingerprint names the machine's non-loopback addresses; when it
+// changes (Wi-Fi to cable, a VPN, a new lease) calls restart ICE at once
+// instead of waiting for the old path to time out.
+func networkFingerprint(addrs func() ([]net.Addr, error)) string {
+	list, err := addrs()
+	if err != nil {
+		return ""
+	}
+	var names []string
+	for _, a := range list {
+		if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.IsLoopback() && !ipn.IP.IsLinkLocalUnicast() {
+			names = append(names, ipn.IP.String())
+		}
+	}
+	sort.Strings(names)
+	return strings.Join(names, ",")
+}
+
+// restartICE restarts ICE on every call in progress (the network changed).
+func (c *Calls) restartICE(mgr *calls.Manager) {
+	for _, info := range mgr.Calls() {
+		if info.State != calls.StateConnected && info.State != calls.StateReconnecting {
+			continue
+		}
+		c.log.Info("network changed: restarting ICE")
+		if err := mgr.RestartICE(info.ID); err != nil {
+			c.log.Warn("ICE restart", "err", err.Error())
+		}
+	}
 }
 
 // sampleQuality rates every connected call from its statistics and notes

@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"sync"
 	"testing"
@@ -277,4 +278,26 @@ func watchBridge(t *testing.T, ep bridge.Endpoint, call, stream string) *websock
 		t.Fatal(err)
 	}
 	return c
+}
+
+func TestNetworkFingerprint(t *testing.T) {
+	addrs := func(ips ...string) func() ([]net.Addr, error) {
+		return func() ([]net.Addr, error) {
+			var out []net.Addr
+			for _, ip := range ips {
+				out = append(out, &net.IPNet{IP: net.ParseIP(ip), Mask: net.CIDRMask(24, 32)})
+			}
+			return out, nil
+		}
+	}
+	a := networkFingerprint(addrs("127.0.0.1", "192.0.2.10", "fe80::1"))
+	if a != "192.0.2.10" {
+		t.Fatalf("fingerprint %q counts loopback or link-local addresses", a)
+	}
+	if b := networkFingerprint(addrs("192.0.2.10", "127.0.0.1")); b != a {
+		t.Fatalf("same network, different fingerprint: %q vs %q", a, b)
+	}
+	if c := networkFingerprint(addrs("198.51.100.7", "127.0.0.1")); c == a {
+		t.Fatal("a new address went unnoticed")
+	}
 }
