@@ -106,7 +106,7 @@ func (c *Controller) Stop() {
 	}
 	c.mu.Unlock()
 	close(c.events)
-	if err := c.notes.Stop(); err != nil {
+	if err := c.notifier().Stop(); err != nil {
 		c.log.Warn("stop notifications", "err", err.Error())
 	}
 }
@@ -350,7 +350,7 @@ func (c *Controller) notifyFor(e messenger.Event) {
 	} else {
 		note.Tag = "message"
 	}
-	if _, err := c.notes.Show(note); err != nil {
+	if _, err := c.notifier().Show(note); err != nil {
 		c.log.Warn("notification not shown", "err", err.Error())
 		return
 	}
@@ -375,7 +375,7 @@ func (c *Controller) Ring(call IncomingCall) (withdraw func()) {
 		return func() {}
 	}
 	title, body := callWords(c.level(), call.Handle, call.Video)
-	id, err := c.notes.Show(notify.Notification{Title: title, Body: body, Category: "call.incoming",
+	id, err := c.notifier().Show(notify.Notification{Title: title, Body: body, Category: "call.incoming",
 		Urgency: notify.UrgencyCritical, OnClick: c.showWindow,
 		Actions: []notify.Action{
 			{Key: "accept", Label: "Accept", Do: func() { c.showWindow(); call.Accept() }},
@@ -386,7 +386,7 @@ func (c *Controller) Ring(call IncomingCall) (withdraw func()) {
 		return func() {}
 	}
 	c.log.Info("notification shown", "kind", "incoming-call")
-	return func() { _ = c.notes.Close(id) }
+	return func() { _ = c.notifier().Close(id) }
 }
 
 // MissedCall tells the person about a call they did not answer; a click
@@ -396,7 +396,7 @@ func (c *Controller) MissedCall(handle string, video bool) {
 		return
 	}
 	title, body := missedWords(c.level(), handle, video)
-	if _, err := c.notes.Show(notify.Notification{Title: title, Body: body, Category: "call.unanswered",
+	if _, err := c.notifier().Show(notify.Notification{Title: title, Body: body, Category: "call.unanswered",
 		OnClick: func() {
 			c.showWindow()
 			c.open(OpenRequest{Kind: OpenChat, Handle: handle, Source: "notification"})
@@ -531,3 +531,17 @@ func (c *Controller) showDND() {
 
 // DNDEventName tells the UI that Do not disturb changed (payload: DNDView).
 const DNDEventName = "sotto:dnd"
+
+// SetNotifier replaces the notifier (main.go connects it once the window is
+// up, in the first instance only).
+func (c *Controller) SetNotifier(n notify.Notifier) {
+	c.mu.Lock()
+	c.notes = n
+	c.mu.Unlock()
+}
+
+func (c *Controller) notifier() notify.Notifier {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.notes
+}
