@@ -5,8 +5,9 @@ import * as Info from '../../wailsjs/go/app/Info';
 import * as Chats from '../../wailsjs/go/app/Chats';
 import * as Dialogs from '../../wailsjs/go/main/Dialogs';
 import * as Calls from '../../wailsjs/go/app/Calls';
+import * as Desktop from '../../wailsjs/go/desktop/Service';
 import { BrowserOpenURL, EventsOn } from '../../wailsjs/runtime/runtime';
-import type { app } from '../../wailsjs/go/models';
+import type { app, desktop } from '../../wailsjs/go/models';
 
 /** What Settings → About shows: build and profile facts from app.Info.About. */
 export type About = app.About;
@@ -245,4 +246,65 @@ export function onCallEvent(handler: (v: CallView) => void): () => void {
   const w = globalThis as unknown as Bound;
   if (!w.runtime) return () => {};
   return EventsOn(CALL_EVENT_NAME, (payload: CallView) => handler(payload));
+}
+
+// ---- Desktop integration (desktop.Service): links, Do not disturb, window settings.
+
+/** What a link, a notification click or the tray asks to open. kind: chat | call
+ *  ("" nothing); a chat by conversation id or by handle; call: the pre-call
+ *  screen (handle "" when the person is to type one). Never rings by itself. */
+export type OpenRequest = desktop.OpenRequest;
+/** Close to tray, start at login, start minimised (saved beside the profile). */
+export type DesktopSettings = app.DesktopPreferences;
+export type DNDView = desktop.DNDView;
+export type DNDChoice = 'hour' | 'tomorrow' | 'off';
+/** The pre-call screen: handle, whether it is known here, its verification
+ *  (unverified | verified | key-changed | unknown) and state. */
+export type PreCallView = app.PreCallView;
+
+/** desktop.OpenEventName and desktop.DNDEventName. */
+export const OPEN_EVENT_NAME = 'sotto:open';
+export const DND_EVENT_NAME = 'sotto:dnd';
+
+type DesktopBound = { go?: { desktop?: { Service?: unknown } } };
+function hasDesktop(): boolean {
+  return !!(globalThis as unknown as DesktopBound).go?.desktop?.Service;
+}
+async function desktopCall<T>(f: () => Promise<T>): Promise<T> {
+  if (!hasDesktop()) throw new BackendUnavailableError();
+  try {
+    return await f();
+  } catch (err) {
+    throw err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/** What a link opened before the UI was up (kind "" when nothing); null outside Sotto's window. */
+export const takeOpen = async (): Promise<OpenRequest | null> => (hasDesktop() ? Desktop.TakeOpen() : null);
+export const desktopSettings = () => desktopCall(() => Desktop.Settings());
+export const setDesktopSettings = (s: DesktopSettings) => desktopCall(() => Desktop.SetSettings(s));
+export const doNotDisturb = () => desktopCall(() => Desktop.DoNotDisturb());
+export const setDoNotDisturb = (choice: DNDChoice) => desktopCall(() => Desktop.SetDoNotDisturb(choice));
+/** Tells the backend whether the window has focus and which chat is open, so it
+ *  does not notify about what is being read (best effort; silent outside Sotto). */
+export function windowState(focused: boolean, conversation: number): void {
+  if (hasDesktop()) Desktop.WindowState(focused, conversation).catch(() => {});
+}
+/** Tells the backend a linked screen is showing (the window tests follow it). */
+export function shown(screen: 'chat' | 'precall', handle: string): void {
+  if (hasDesktop()) Desktop.Shown(screen, handle).catch(() => {});
+}
+export const preCall = (handle: string) => call(() => Chats.PreCall(handle));
+
+/** Subscribes to open requests (links, notification clicks, the tray). */
+export function onOpen(handler: (r: OpenRequest) => void): () => void {
+  const w = globalThis as unknown as Bound;
+  if (!w.runtime) return () => {};
+  return EventsOn(OPEN_EVENT_NAME, (payload: OpenRequest) => handler(payload));
+}
+/** Subscribes to Do not disturb changes (the tray can change it). */
+export function onDND(handler: (v: DNDView) => void): () => void {
+  const w = globalThis as unknown as Bound;
+  if (!w.runtime) return () => {};
+  return EventsOn(DND_EVENT_NAME, (payload: DNDView) => handler(payload));
 }

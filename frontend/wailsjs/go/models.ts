@@ -208,6 +208,24 @@ export namespace app {
 	        this.keyChangedAt = source["keyChangedAt"];
 	    }
 	}
+	export class DesktopPreferences {
+	    closeToTray: boolean;
+	    startAtLogin: boolean;
+	    startMinimised: boolean;
+	    doNotDisturbUntil: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new DesktopPreferences(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.closeToTray = source["closeToTray"];
+	        this.startAtLogin = source["startAtLogin"];
+	        this.startMinimised = source["startMinimised"];
+	        this.doNotDisturbUntil = source["doNotDisturbUntil"];
+	    }
+	}
 	export class HandleCheck {
 	    handle: string;
 	    problem: string;
@@ -381,6 +399,47 @@ export namespace bridge {
 
 }
 
+export namespace desktop {
+	
+	export class DNDView {
+	    active: boolean;
+	    until: number;
+	    label: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new DNDView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.active = source["active"];
+	        this.until = source["until"];
+	        this.label = source["label"];
+	    }
+	}
+	export class OpenRequest {
+	    kind: string;
+	    handle?: string;
+	    conversation?: number;
+	    video?: boolean;
+	    source: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new OpenRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.kind = source["kind"];
+	        this.handle = source["handle"];
+	        this.conversation = source["conversation"];
+	        this.video = source["video"];
+	        this.source = source["source"];
+	    }
+	}
+
+}
+
 export namespace messenger {
 	
 	export class TransparencyStatus {
@@ -424,3 +483,4 @@ export namespace messenger {
 	}
 
 }
+
