@@ -47,9 +47,11 @@ type audioPacket struct {
 
 // audioPlayout is the audio jitter buffer. Packets go in as they arrive; every 20 ms the receiver
 // asks for the next slot. In-order packets are played the slot after they arrive. A missing packet
-// with later ones present is lost (FEC from the next one if it is here, else PLC). An empty buffer
-// is an underrun: conceal and wait, which adds one frame of delay; when the buffer has held more than
-// the jitter-derived target for a whole window, one frame is dropped to take delay back out.
+// with later ones present is lost (FEC from the next one if it is here, else PLC), after one slot of
+// waiting while the buffer is shallower than the jitter-derived target (it may only be reordered).
+// An empty buffer is an underrun: conceal and wait, which adds one frame of delay; packets found
+// missing after underruns are skipped, not concealed again. When the buffer has held more than the
+// target for a whole window, one frame is dropped to take delay back out.
 type audioPlayout struct {
 	pkts    map[int64]audioPacket
 	seqs    seqUnwrapper
@@ -62,12 +64,18 @@ type audioPlayout struct {
 
 	windowTicks int
 	minAhead    int64
+	concealRun  uint64 // concealed slots since the last decoded or FEC one
+	stalled     int64  // underrun slots in a row (next not advanced)
+	waitedFor   int64  // the missing packet last given an extra slot to arrive
+	// reorder is how far behind the newest packet late ones have arrived lately (the deepest this
+	// window, or last window's less one); reorderWindow the deepest in the current window.
+	reorder, reorderWindow int64
 
 	stats ReceiverStats
 }
 
 func newAudioPlayout() *audioPlayout {
-	return &audioPlayout{pkts: make(map[int64]audioPacket), jit: jitterEstimator{clockRate: SampleRate}, minAhead: math.MaxInt64}
+	return &audioPlayout{pkts: make(map[int64]audioPacket), jit: jitterEstimator{clockRate: SampleRate}, minAhead: math.MaxInt64, waitedFor: -1}
 }
 
 func (b *audioPlayout) push(p *rtp.Packet, arrival time.Time) {
@@ -83,6 +91,11 @@ func (b *audioPlayout) push(p *rtp.Packet, arrival time.Time) {
 		}
 		clear(b.pkts)
 		b.started, b.next, b.nextTS, b.highest = true, seq, ts, seq
+	}
+	if seq < b.highest {
+		// It arrived after a later packet: the buffer must keep at least that many ahead.
+		b.reorderWindow = max(b.reorderWindow, b.highest-seq)
+		b.reorder = max(b.reorder, b.reorderWindow)
 	}
 	if seq < b.next {
 		b.stats.PacketsLate++
@@ -102,9 +115,10 @@ func (b *audioPlayout) push(p *rtp.Packet, arrival time.Time) {
 }
 
 // targetAhead is how many packets beyond the one playing the buffer should keep: enough to ride out
-// three times the measured jitter.
+// three times the measured jitter, and at least the deepest recent reordering (a packet that
+// arrives r packets behind the newest needs r buffered ahead of it to be played in time).
 func (b *audioPlayout) targetAhead() int64 {
-	return int64(math.Ceil(3 * b.jit.j / FrameDuration.Seconds()))
+	return max(int64(math.Ceil(3*b.jit.j/FrameDuration.Seconds())), b.reorder)
 }
 
 // slot decides the next 20 ms of audio. data is the packet to decode (or to take FEC from).
@@ -117,6 +131,11 @@ func (b *audioPlayout) slot() (playAction, []byte) {
 		b.stats.FramesFEC++
 	case playConceal:
 		b.stats.FramesConcealed++
+		b.concealRun++
+	}
+	if act != playConceal {
+		b.stats.LongestConcealRun = max(b.stats.LongestConcealRun, b.concealRun)
+		b.concealRun = 0
 	}
 	b.shrink()
 	return act, data
@@ -136,9 +155,27 @@ func (b *audioPlayout) take() (playAction, []byte) {
 		delete(b.pkts, b.next)
 		b.next++
 		b.nextTS = p.ts + FrameSamples
+		b.stalled = 0
 		return playDecode, p.payload
 	}
 	if b.highest > b.next {
+		// The packet due is missing and later ones are here. Slots that underran while it was
+		// missing already stood in for that many missing packets: skip them rather than conceal
+		// them a second time (after an outage this would add its whole length as delay).
+		if skip := min(b.earliest()-b.next, b.stalled); skip > 0 {
+			b.stats.PacketsLost += uint64(skip)
+			b.next += skip
+			b.nextTS += skip * FrameSamples
+			b.stalled = 0
+			return b.take()
+		}
+		// Reordered rather than lost, perhaps: while the buffer holds less than the jitter calls
+		// for, wait one slot for it (one frame of delay) before giving it up — unless the last
+		// slot was concealed too, so waiting never lengthens a gap.
+		if b.waitedFor != b.next && b.concealRun == 0 && b.highest-b.next < b.targetAhead() {
+			b.waitedFor = b.next
+			return playConceal, nil
+		}
 		b.stats.PacketsLost++
 		b.next++
 		b.nextTS += FrameSamples
@@ -148,7 +185,17 @@ func (b *audioPlayout) take() (playAction, []byte) {
 		return playConceal, nil
 	}
 	b.stats.Underruns++
+	b.stalled++
 	return playConceal, nil
+}
+
+// earliest is the lowest sequence number buffered (every buffered packet is at or after next).
+func (b *audioPlayout) earliest() int64 {
+	first := b.highest
+	for seq := range b.pkts {
+		first = min(first, seq)
+	}
+	return first
 }
 
 func (b *audioPlayout) shrink() {
@@ -171,4 +218,7 @@ func (b *audioPlayout) shrink() {
 	}
 	b.stats.TargetDelay = time.Duration(b.targetAhead()+1) * FrameDuration
 	b.windowTicks, b.minAhead = 0, math.MaxInt64
+	// Reordering that stopped lets the target come down one packet per window.
+	b.reorder = max(b.reorderWindow, b.reorder-1)
+	b.reorderWindow = 0
 }
