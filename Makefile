@@ -11,7 +11,7 @@ LDFLAGS := -s -w -X github.com/sotto-im/sotto/app.version=$(VERSION) -X github.c
 DESKTOP_TAGS := desktop,production,webkit2_41
 FUZZTIME ?= 30s
 
-.PHONY: run demo test build dev bench fuzz setup frontend bindings check-bindings clean
+.PHONY: run demo test build dev bench fuzz setup frontend bindings check-bindings clean dist test-dist dist-windows
 
 ## run: install what is missing, build, start a local relay and open the app
 run: setup build
@@ -57,6 +57,19 @@ bench: setup
 ## fuzz: every Fuzz target for FUZZTIME each (default 30s)
 fuzz:
 	scripts/fuzz.sh $(FUZZTIME)
+
+## dist: Linux installers (.deb and .rpm with nfpm) and SHA256SUMS in build/bin/dist
+dist: setup
+	scripts/setup.sh dist
+	scripts/dist.sh
+
+## test-dist: build the installers and check them (contents, desktop entry, dependencies, size)
+test-dist: dist
+	SOTTO_TEST_DIST=1 go test -count=1 -v -run TestDesktopPackages ./e2e/
+
+## dist-windows: the NSIS installer, cross-built with the cgo media code (docs/DESKTOP.md)
+dist-windows: setup
+	scripts/dist-windows.sh
 
 clean:
 	rm -rf build/bin e2e/artifacts frontend/dist/assets frontend/dist/index.html

@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 
 WAILS_VERSION=v2.11.0
 STATICCHECK_VERSION=v0.8.2
+# nfpm builds the .deb and .rpm; only `scripts/setup.sh dist` (make dist,
+# make test-dist) installs it, so everyday setup stays fast.
+NFPM_VERSION=v2.44.0
 
 # Debian packages, grouped by the part of the project that needs them.
 APT_PACKAGES=(
@@ -28,8 +31,8 @@ APT_PACKAGES=(
   # calls: VP8 (libvpx, cgo; SpeexDSP and libopus are vendored), speech and
   # audio tools for the media tests, network namespaces and netem for the loss tests
   libvpx-dev espeak-ng sox iproute2
-  # desktop integration: .deb/.rpm checks
-  rpm
+  # desktop integration: .deb/.rpm checks, desktop entry validation
+  rpm desktop-file-utils
 )
 
 log() { printf 'setup: %s\n' "$*"; }
@@ -60,6 +63,12 @@ fi
 if ! staticcheck -version 2>/dev/null | grep -qF "(${STATICCHECK_VERSION#v})"; then
   log "go install staticcheck ${STATICCHECK_VERSION}"
   go install "honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}"
+fi
+
+# nfpm built by go install reports "dev": read the module version from the binary.
+if [ "${1:-}" = dist ] && ! go version -m "$GOBIN/nfpm" 2>/dev/null | grep -qE "^\s+mod\s+github.com/goreleaser/nfpm/v2\s+${NFPM_VERSION}\s"; then
+  log "go install nfpm ${NFPM_VERSION}"
+  go install "github.com/goreleaser/nfpm/v2/cmd/nfpm@${NFPM_VERSION}"
 fi
 
 # npm: only when node_modules does not match the lock file.
