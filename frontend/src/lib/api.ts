@@ -32,7 +32,7 @@ export type NotificationContent = 'full' | 'name' | 'none';
 
 /** A live update from the backend; refetch what it names. */
 export interface SottoEvent {
-  kind: 'message' | 'status' | 'request' | 'key-changed' | 'typing' | 'updated' | 'progress';
+  kind: 'message' | 'status' | 'request' | 'key-changed' | 'typing' | 'updated' | 'progress' | 'transparency';
   contact?: number;
   conversation?: number;
   message?: number;
@@ -117,6 +117,8 @@ export const deleteConversation = (conv: number) => call(() => Chats.DeleteConve
 /** Messages containing every word, newest first; conv 0 searches everything. */
 export const search = (query: string, conv = 0) => call(() => Chats.Search(query, conv));
 export const contact = (conv: number) => call(() => Chats.Contact(conv));
+/** The key-transparency state of conv's contact, or of this account with 0. */
+export const transparency = (conv: number) => call(() => Chats.Transparency(conv));
 export const verify = (conv: number, digits: string) => call(() => Chats.Verify(conv, digits));
 export const markVerified = (conv: number) => call(() => Chats.MarkVerified(conv));
 /** The user reviewed a changed safety number: the banner goes (a verified

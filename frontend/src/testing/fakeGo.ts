@@ -107,7 +107,15 @@ export function installFake(init: Partial<Pick<Fake, 'status' | 'conversations'>
     Block: () => undefined,
     DeleteConversation: () => undefined,
     Search: () => [],
-    Contact: () => ({ handle: 'bob', verification: 'unverified', safetyNumber: '12345 '.repeat(12).trim(), qr: 'c290dG8=' }),
+    Contact: () => ({
+      handle: 'bob',
+      verification: 'unverified',
+      safetyNumber: '12345 '.repeat(12).trim(),
+      qr: 'c290dG8=',
+      transparencyChecked: true,
+      transparencySize: 1234,
+    }),
+    Transparency: () => ({ checked: true, size: 1234, version: 1, at: '' }),
     Verify: () => undefined,
     MarkVerified: () => undefined,
     DismissKeyChange: (c: number) => {
