@@ -81,7 +81,15 @@ func (c *Chats) config(passphrase string) messenger.Config {
 	if passphrase != "" {
 		opts.Passphrase = []byte(passphrase)
 	}
-	return messenger.Config{Dir: c.dataDir, Store: opts, Log: c.log, Events: messenger.EmitterFunc(func(e messenger.Event) { c.emitter()(e) })}
+	kt, err := messenger.TransparencyFromEnv(os.Getenv)
+	if err != nil {
+		// A malformed witness setting must not silently turn checks off:
+		// require a witness nobody has, so every head is refused and says why.
+		c.log.Error("key transparency witness settings", "err", err.Error())
+		kt = messenger.TransparencyConfig{RequireWitness: true}
+	}
+	return messenger.Config{Dir: c.dataDir, Store: opts, Log: c.log, Transparency: kt,
+		Events: messenger.EmitterFunc(func(e messenger.Event) { c.emitter()(e) })}
 }
 
 // AccountStatus is what the UI needs to decide between onboarding, unlock
