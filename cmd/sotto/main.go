@@ -54,6 +54,8 @@ environment:
   SOTTO_PASSPHRASE   the profile's passphrase, where no OS keyring is available
   SOTTO_PROFILE      default for --profile
   SOTTO_RELAY        default for init --relay
+  SOTTO_KT_WITNESS_KEYS     witnesses whose co-signatures count (comma-separated hex Ed25519 keys)
+  SOTTO_KT_REQUIRE_WITNESS  1: refuse key-transparency tree heads no witness co-signed
 `
 
 // errUsage marks a command line that cannot run; main prints the usage.
