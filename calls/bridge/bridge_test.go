@@ -371,3 +371,71 @@ func TestStalledPageIsDropped(t *testing.T) {
 	}
 	_ = c.Close()
 }
+
+// A page that acknowledges frames never has more than maxInFlight unanswered,
+// and each ack brings the newest frame, not the next old one.
+func TestAckingPageGetsTheNewestFrameOnEachAck(t *testing.T) {
+	b := startBridge(t)
+	c, _, err := dial(t, b, testOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hello := fmt.Sprintf(`{"token":%q,"call":"01","stream":"remote","format":"i420","ack":true}`, b.Endpoint().Token)
+	if err := c.WriteMessage(websocket.TextMessage, []byte(hello)); err != nil {
+		t.Fatal(err)
+	}
+	if ev := readEvent(t, c); ev != "ready" {
+		t.Fatalf("first message %q", ev)
+	}
+	s := b.Sink("01", StreamRemote)
+	defer s.Close()
+	write := func(n uint32) {
+		t.Helper()
+		if err := s.WriteVideo(pattern(8, 8, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(1)
+	if h, _ := readFrame(t, c); h.Number != 1 {
+		t.Fatalf("got %d", h.Number)
+	}
+	write(2)
+	if h, _ := readFrame(t, c); h.Number != 2 {
+		t.Fatalf("got %d", h.Number)
+	}
+	for n := uint32(3); n <= 20; n++ {
+		write(n)
+	}
+	// Two unanswered: nothing more comes.
+	_ = c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if _, data, err := c.ReadMessage(); err == nil {
+		t.Fatalf("a third unanswered frame arrived (%d bytes)", len(data))
+	}
+	// The read deadline broke this connection; use a fresh one for the rest.
+	c2, _, err := dial(t, b, testOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c2.WriteMessage(websocket.TextMessage, []byte(hello)); err != nil {
+		t.Fatal(err)
+	}
+	if ev := readEvent(t, c2); ev != "ready" {
+		t.Fatalf("first message %q", ev)
+	}
+	if h, _ := readFrame(t, c2); h.Number != 20 { // the newest waits for a new page
+		t.Fatalf("new page got %d first", h.Number)
+	}
+	write(21)
+	if h, _ := readFrame(t, c2); h.Number != 21 {
+		t.Fatalf("got %d", h.Number)
+	}
+	for n := uint32(22); n <= 30; n++ {
+		write(n)
+	}
+	if err := c2.WriteMessage(websocket.TextMessage, []byte("ack")); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := readFrame(t, c2); h.Number != 30 {
+		t.Fatalf("after an ack got %d, want the newest (30)", h.Number)
+	}
+}

@@ -10,7 +10,12 @@ const maxHelloBytes = 512
 
 // hello is a client's first message: the token and what it wants to watch.
 //
-//	{"token":"…","call":"<hex call id>","stream":"remote","format":"i420"}
+//	{"token":"…","call":"<hex call id>","stream":"remote","format":"i420","ack":true}
+//
+// With "ack" the page answers every frame with the text message "ack" once
+// it has drawn or skipped it, and the bridge keeps at most maxInFlight frames
+// unanswered: a page that falls behind then waits for the newest picture
+// instead of working through a socket full of old ones.
 //
 // The token travels here rather than in the URL or a subprotocol header, where
 // it would show in request logs and the web inspector's network panel.
@@ -19,6 +24,7 @@ type hello struct {
 	Call   string
 	Stream Stream
 	Format Format
+	Ack    bool
 }
 
 type helloJSON struct {
@@ -26,6 +32,7 @@ type helloJSON struct {
 	Call   string `json:"call"`
 	Stream string `json:"stream"`
 	Format string `json:"format"`
+	Ack    bool   `json:"ack"`
 }
 
 // parseHello validates a client's first message; errors never echo the token.
@@ -53,5 +60,5 @@ func parseHello(data []byte) (hello, error) {
 			return hello{}, fmt.Errorf("%w: %w", ErrBadHello, err)
 		}
 	}
-	return hello{Token: j.Token, Call: j.Call, Stream: s, Format: f}, nil
+	return hello{Token: j.Token, Call: j.Call, Stream: s, Format: f, Ack: j.Ack}, nil
 }

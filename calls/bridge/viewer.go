@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"net/http"
 	"time"
 
@@ -13,6 +14,7 @@ type viewer struct {
 	conn   *websocket.Conn
 	feed   *feed
 	format Format
+	ack    bool // the page acknowledges frames (flow control)
 	stall  time.Duration
 	wakeC  chan struct{}
 	endC   chan string
@@ -34,7 +36,12 @@ func (v *viewer) end(reason string) {
 	}
 }
 
+// maxInFlight is how many frames a page that acknowledges may have
+// unanswered: one being drawn and one waiting.
+const maxInFlight = 2
+
 var (
+	ackMsg   = []byte("ack")
 	readyMsg = []byte(`{"event":"ready"}`)
 	endedMsg = []byte(`{"event":"ended"}`)
 )
@@ -71,7 +78,7 @@ func (b *Bridge) serveWS(w http.ResponseWriter, r *http.Request) {
 		closeWith(conn, websocket.ClosePolicyViolation, "unauthorized")
 		return
 	}
-	v := &viewer{conn: conn, format: h.Format, stall: b.stall, wakeC: make(chan struct{}, 1), endC: make(chan string, 1)}
+	v := &viewer{conn: conn, format: h.Format, ack: h.Ack, stall: b.stall, wakeC: make(chan struct{}, 1), endC: make(chan string, 1)}
 	if !b.attach(v, key{h.Call, h.Stream}) {
 		closeWith(conn, websocket.CloseGoingAway, "closed")
 		return
@@ -105,11 +112,19 @@ func readHello(conn *websocket.Conn, token Token) (hello, error) {
 // run sends frames until the page leaves, a write stalls or the call ends.
 func (v *viewer) run() {
 	gone := make(chan struct{})
-	go func() { // the page sends nothing more; reading notices it leaving
+	acks := make(chan struct{}, 2*maxInFlight)
+	go func() { // the page sends only acks; reading also notices it leaving
 		defer close(gone)
 		for {
-			if _, _, err := v.conn.NextReader(); err != nil {
+			typ, data, err := v.conn.ReadMessage()
+			if err != nil {
 				return
+			}
+			if typ == websocket.TextMessage && bytes.Equal(data, ackMsg) {
+				select {
+				case acks <- struct{}{}:
+				default: // more acks than frames: ignore the excess
+				}
 			}
 		}
 	}()
@@ -117,6 +132,7 @@ func (v *viewer) run() {
 		return
 	}
 	var lastSeq, lastEnded uint64
+	inFlight := 0
 	lastEnded = v.feed.ended.Load()
 	v.wake() // a frame may already be waiting
 	for {
@@ -126,6 +142,10 @@ func (v *viewer) run() {
 		case reason := <-v.endC:
 			closeWith(v.conn, websocket.CloseNormalClosure, reason)
 			return
+		case <-acks:
+			if inFlight > 0 {
+				inFlight--
+			}
 		case <-v.wakeC:
 		}
 		if e := v.feed.ended.Load(); e != lastEnded {
@@ -133,6 +153,9 @@ func (v *viewer) run() {
 			if !v.send(websocket.TextMessage, endedMsg) {
 				return
 			}
+		}
+		if v.ack && inFlight >= maxInFlight {
+			continue // the next ack looks at the newest frame again
 		}
 		fr := v.feed.latest.Load()
 		if fr == nil || fr.seq <= lastSeq {
@@ -150,6 +173,9 @@ func (v *viewer) run() {
 			return
 		}
 		v.feed.sent.Add(1)
+		if v.ack {
+			inFlight++
+		}
 	}
 }
 

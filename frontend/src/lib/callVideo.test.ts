@@ -18,6 +18,7 @@ function frameMessage(w: number, h: number, n: number, captured = 1_700_000_000_
 
 class FakeSocket {
   sent: string[] = [];
+  readyState = 1;
   binaryType = '';
   closed = false;
   onopen: (() => void) | null = null;
@@ -81,7 +82,7 @@ describe('BridgeVideo', () => {
     expect(sockets[0].url).toBe('ws://127.0.0.1:4000/video');
     expect(sockets[0].url).not.toContain('secret');
     sockets[0].onopen!();
-    expect(JSON.parse(sockets[0].sent[0])).toEqual({ token: 'secret-token', call: 'c0ffee', stream: 'remote', format: 'i420' });
+    expect(JSON.parse(sockets[0].sent[0])).toEqual({ token: 'secret-token', call: 'c0ffee', stream: 'remote', format: 'i420', ack: true });
     expect(sockets[0].binaryType).toBe('arraybuffer');
     v.close();
   });
@@ -97,6 +98,8 @@ describe('BridgeVideo', () => {
     flush();
     expect(drawn.map((f) => f.number)).toEqual([3]);
     expect(v.skipped).toBe(2);
+    // Each of the three frames answered once: two skipped, one drawn.
+    expect(s.sent.slice(1)).toEqual(['ack', 'ack', 'ack']);
     s.onmessage!({ data: frameMessage(4, 4, 4) });
     s.onmessage!({ data: new ArrayBuffer(3) }); // garbage is ignored
     flush();

@@ -1,8 +1,9 @@
 // Draws a call's video from the media bridge (calls/bridge in Go): a loopback
 // WebSocket that sends decoded I420 frames. The token goes in the first
 // message, never in the URL. Frames are drawn on the next animation frame; one
-// that arrives before then replaces the one waiting, so a busy page shows the
-// newest picture late rather than every picture later and later.
+// that arrives before then replaces the one waiting, and every frame is
+// acknowledged when drawn or skipped (the bridge sends at most two ahead), so
+// a busy page shows the newest picture rather than every picture later and later.
 // The wire format and the measurements behind it: docs/CALLS-VIDEO.md.
 import type { VideoEndpoint } from './api';
 
@@ -213,7 +214,7 @@ export class BridgeVideo {
     const ws = (this.opts.makeSocket ?? ((u) => new WebSocket(u)))(this.endpoint.url);
     this.ws = ws;
     ws.binaryType = 'arraybuffer';
-    ws.onopen = () => ws.send(JSON.stringify({ token: this.endpoint.token, call: this.call, stream: this.stream, format: 'i420' }));
+    ws.onopen = () => ws.send(JSON.stringify({ token: this.endpoint.token, call: this.call, stream: this.stream, format: 'i420', ack: true }));
     ws.onmessage = (e: MessageEvent) => {
       if (typeof e.data === 'string') {
         let ev = '';
@@ -239,8 +240,17 @@ export class BridgeVideo {
     };
   }
 
+  /** Tells the bridge a frame is done with (drawn or skipped): it keeps at
+   *  most two unanswered, so a page that falls behind gets the newest next. */
+  private ack() {
+    if (this.ws?.readyState === 1) this.ws.send('ack');
+  }
+
   private offer(f: BridgeFrame) {
-    if (this.pending) this.skipped++;
+    if (this.pending) {
+      this.skipped++;
+      this.ack();
+    }
     this.pending = f;
     if (this.scheduled) return;
     this.scheduled = true;
@@ -254,6 +264,7 @@ export class BridgeVideo {
     if (!f || this.closed) return;
     this.drawer!.draw(f);
     this.drawn++;
+    this.ack();
     this.status('playing');
     this.opts.onFrame?.(f, this.drawn);
   }
