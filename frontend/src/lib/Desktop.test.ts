@@ -97,3 +97,18 @@ describe('links and the desktop shell', () => {
     expect((await within(dialog).findByText(/On until 15:00/)).textContent).toMatch(/No notifications until then/);
   });
 });
+
+describe('a second link while the pre-call screen is open', () => {
+  it('replaces it with the new handle', async () => {
+    fake = installFake();
+    const d = installDesktop(fake);
+    render(App);
+    await screen.findByText('No conversations yet');
+    d.open(req({ kind: 'call', handle: 'bob' }));
+    await screen.findByRole('dialog', { name: 'Call' }, { timeout: 5000 });
+    d.open(req({ kind: 'chat', handle: 'carol' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Message' }, { timeout: 5000 });
+    expect((await within(dialog).findByTestId('precall-handle')).textContent).toBe('@carol');
+    await waitFor(() => expect(fake!.called('Shown')).toContainEqual(['chat', 'carol']));
+  });
+});
