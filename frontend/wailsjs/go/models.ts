@@ -226,6 +226,24 @@ export namespace app {
 	        this.doNotDisturbUntil = source["doNotDisturbUntil"];
 	    }
 	}
+	export class DeviceView {
+	    id: string;
+	    kind: string;
+	    label: string;
+	    default: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new DeviceView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.kind = source["kind"];
+	        this.label = source["label"];
+	        this.default = source["default"];
+	    }
+	}
 	export class HandleCheck {
 	    handle: string;
 	    problem: string;

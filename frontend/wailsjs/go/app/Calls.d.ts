@@ -9,9 +9,13 @@ export function Active():Promise<Array<app.CallView>>;
 
 export function Decline(arg1:string):Promise<void>;
 
+export function Devices():Promise<Array<app.DeviceView>>;
+
 export function Hangup(arg1:string):Promise<void>;
 
 export function SetCamera(arg1:string,arg2:boolean):Promise<void>;
+
+export function SetDevice(arg1:string,arg2:string):Promise<void>;
 
 export function SetMuted(arg1:string,arg2:boolean):Promise<void>;
 

@@ -14,12 +14,20 @@ export function Decline(arg1) {
   return window['go']['app']['Calls']['Decline'](arg1);
 }
 
+export function Devices() {
+  return window['go']['app']['Calls']['Devices']();
+}
+
 export function Hangup(arg1) {
   return window['go']['app']['Calls']['Hangup'](arg1);
 }
 
 export function SetCamera(arg1, arg2) {
   return window['go']['app']['Calls']['SetCamera'](arg1, arg2);
+}
+
+export function SetDevice(arg1, arg2) {
+  return window['go']['app']['Calls']['SetDevice'](arg1, arg2);
 }
 
 export function SetMuted(arg1, arg2) {
