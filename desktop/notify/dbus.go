@@ -2,9 +2,9 @@ package notify
 
 import (
 	"fmt"
-	"html"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/godbus/dbus/v5"
@@ -17,6 +17,8 @@ const (
 	busIface  = "org.freedesktop.Notifications"
 	defaultID = "default"
 )
+
+var markupEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // DBus is the freedesktop Notifier.
 type DBus struct {
@@ -114,8 +116,10 @@ func (d *DBus) Show(n Notification) (ID, error) {
 	}
 	body := clip(n.Body, maxBody)
 	if d.markup {
-		// The server would read <b>, <a href> … from a message: show them as text.
-		body = html.EscapeString(body)
+		// The server would read <b>, <a href> … from a message: show them as
+		// text. Only the three markup characters: quotes stay readable on
+		// servers whose parser knows no entities beyond these.
+		body = markupEscaper.Replace(body)
 	}
 	timeout := int32(-1)
 	if n.Urgency == UrgencyCritical {
