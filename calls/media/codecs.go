@@ -63,12 +63,19 @@ func RegisterCodecs(m *webrtc.MediaEngine) error {
 // make the jitter buffer wait longer than a frame interval for every repair.
 const NACKInterval = 20 * time.Millisecond
 
+// MaxNACKsPerPacket bounds how often one missing packet is asked for. pion's default is no bound: a
+// packet lost for good is asked for every NACKInterval while it stays in the receive log (seconds),
+// and every ask is a retransmission, so on a capped link each loss became a flood that filled the
+// link and caused more loss (measured in calls/nettest: egress pinned at a 300 kbit/s cap while the
+// estimate was 140 kbit/s, video stalling for 1–3 s at a time).
+const MaxNACKsPerPacket = 4
+
 // RegisterInterceptors adds what calls need to ir: NACK generation and responses, RTCP sender and
 // receiver reports, transport-wide sequence numbers on outgoing packets and TWCC feedback for the
 // remote's bandwidth estimator. The feedback itself is declared by RegisterCodecs. Bandwidth
 // estimation (GCC) driving SetBitrate is the session's to add.
 func RegisterInterceptors(ir *interceptor.Registry) error {
-	gen, err := nack.NewGeneratorInterceptor(nack.GeneratorInterval(NACKInterval))
+	gen, err := nack.NewGeneratorInterceptor(nack.GeneratorInterval(NACKInterval), nack.GeneratorMaxNacksPerPacket(MaxNACKsPerPacket))
 	if err != nil {
 		return fmt.Errorf("nack generator: %w", err)
 	}
