@@ -65,9 +65,9 @@ const NACKInterval = 20 * time.Millisecond
 
 // MaxNACKsPerPacket bounds how often one missing packet is asked for. pion's default is no bound: a
 // packet lost for good is asked for every NACKInterval while it stays in the receive log (seconds),
-// and every ask is a retransmission, so on a capped link each loss became a flood that filled the
-// link and caused more loss (measured in calls/nettest: egress pinned at a 300 kbit/s cap while the
-// estimate was 140 kbit/s, video stalling for 1–3 s at a time).
+// and every ask is a retransmission, so on a capped link each loss became a flood that caused more
+// loss (measured in calls/nettest on a 300 kbit/s cap: video kept stalling for 1–3 s at a time after
+// adapting, 0–20 fps; with this bound 27–31 fps).
 const MaxNACKsPerPacket = 4
 
 // RegisterInterceptors adds what calls need to ir: NACK generation and responses, RTCP sender and
