@@ -91,6 +91,7 @@ func run() error {
 			wailsruntime.EventsEmit(c, app.CallEventName, v)
 		}
 	}, app.CallOptions{Media: callMedia(log), ShowVideo: true, BridgeOrigins: devServerOrigins()})
+	sh.beforeRun()
 	return wails.Run(&options.App{
 		Title:     "Sotto",
 		Width:     1100,

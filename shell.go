@@ -8,6 +8,7 @@ import (
 	_ "image/png"
 	"log/slog"
 	"os"
+	"runtime"
 	"sync"
 
 	"github.com/sotto-im/sotto/app"
@@ -56,14 +57,29 @@ func (s *shell) domReady() {
 		s.ctl.SetNotifier(notes)
 		s.ctl.AttachWindow(wailsWindow{ctx: s.ctx})
 		s.ctl.Start()
-		if icon, _, err := image.Decode(bytes.NewReader(appIcon)); err == nil {
-			s.tray = tray.Start(tray.Options{Icon: icon, Tooltip: "Sotto", Menu: s.ctl.TrayMenu(), Log: s.log})
-			s.ctl.AttachTray(s.tray)
-		} else {
-			s.log.Warn("tray icon unreadable", "err", err.Error())
+		if runtime.GOOS != "darwin" {
+			s.startTray()
 		}
 		s.ctl.HandleArgs(s.args, false)
 	})
+}
+
+// beforeRun starts what must exist before wails.Run: on macOS the tray,
+// which fyne.io/systray registers with the Cocoa loop Wails then runs.
+func (s *shell) beforeRun() {
+	if runtime.GOOS == "darwin" {
+		s.startTray()
+	}
+}
+
+func (s *shell) startTray() {
+	icon, _, err := image.Decode(bytes.NewReader(appIcon))
+	if err != nil {
+		s.log.Warn("tray icon unreadable", "err", err.Error())
+		return
+	}
+	s.tray = tray.Start(tray.Options{Icon: icon, Tooltip: "Sotto", Menu: s.ctl.TrayMenu(), Log: s.log})
+	s.ctl.AttachTray(s.tray)
 }
 
 func (s *shell) shutdown() {
