@@ -107,6 +107,9 @@ export const SHORTCUTS: [keys: string, what: string][] = [
   ['Ctrl+Shift+R', 'Reply to the focused message'],
   ['Ctrl+Shift+E', 'React to the focused message'],
   ['Esc', 'Close a panel, cancel a reply or an edit'],
+  ['Ctrl+Shift+M', 'In a call: mute or unmute'],
+  ['Ctrl+Shift+V', 'In a call: camera on or off'],
+  ['Ctrl+Shift+H', 'In a call: hang up'],
   ['Ctrl+,', 'Settings'],
   ['Ctrl+/', 'This list'],
 ];
