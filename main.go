@@ -86,10 +86,14 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	calls := app.NewCalls(chats, log, func(v app.CallView) {
+	var calls *app.Calls
+	calls = app.NewCalls(chats, log, func(v app.CallView) {
 		if c := windowContext(); c != nil {
 			wailsruntime.EventsEmit(c, app.CallEventName, v)
 		}
+		// Rings (with Accept and Decline) while the window is hidden, and
+		// leaves missed calls behind.
+		sh.ctl.CallChanged(v, calls)
 	}, app.CallOptions{Media: callMedia(log), ShowVideo: true, BridgeOrigins: devServerOrigins()})
 	sh.beforeRun()
 	return wails.Run(&options.App{

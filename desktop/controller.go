@@ -61,6 +61,7 @@ type Controller struct {
 	unread    int
 	stopped   bool
 	dndTimer  *time.Timer
+	rings     callRings
 }
 
 // New makes the shell for a profile; Start begins its work.

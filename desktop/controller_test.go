@@ -1,6 +1,7 @@
 package desktop
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -456,4 +457,61 @@ func TestWordsHideContent(t *testing.T) {
 	if got := preview(strings.Repeat("é", 400)); len(got) > previewBytes+len("…") {
 		t.Fatalf("preview %d bytes", len(got))
 	}
+}
+
+// fakeAnswerer records what an incoming-call notification's buttons did.
+type fakeAnswerer struct{ got chan string }
+
+func (f fakeAnswerer) Accept(id string, video bool) error {
+	f.got <- fmt.Sprintf("accept %s video=%v", id, video)
+	return nil
+}
+func (f fakeAnswerer) Decline(id string) error { f.got <- "decline " + id; return nil }
+
+// TestCallChangesBecomeNotifications: an incoming call rings once however
+// often its view repeats; Accept answers without the camera; the ring goes
+// away when the call moves on; an unanswered call leaves a missed call.
+func TestCallChangesBecomeNotifications(t *testing.T) {
+	r := newRig(t, false)
+	ans := fakeAnswerer{got: make(chan string, 4)}
+	in := app.CallView{ID: "c1", Handle: "bob", State: "incoming", RemoteVideo: true}
+	r.ctl.CallChanged(in, ans)
+	r.ctl.CallChanged(in, ans) // the same state again: no second ring
+	n := r.next(t, 0, "the incoming call")
+	if n.Summary != "@bob is calling" || n.Body != "Video call" {
+		t.Fatalf("ring %+v", n)
+	}
+	r.none(t, 1, "a repeated incoming state")
+	if err := r.fake.Invoke(n.ID, "accept"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case g := <-ans.got:
+		if g != "accept c1 video=false" {
+			t.Fatalf("Accept did %q", g)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Accept did nothing")
+	}
+	r.ctl.CallChanged(app.CallView{ID: "c1", Handle: "bob", State: "connecting"}, ans)
+	if !r.fake.Wait(5*time.Second, func() bool {
+		for _, rec := range r.fake.Records() {
+			if rec.Call == "CloseNotification" {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatal("the ring stayed after the call was answered")
+	}
+	// A second call that nobody answers.
+	r.ctl.CallChanged(app.CallView{ID: "c2", Handle: "bob", State: "incoming"}, ans)
+	r.next(t, 1, "the second call")
+	r.ctl.CallChanged(app.CallView{ID: "c2", Handle: "bob", State: "ended", EndReason: "missed"}, ans)
+	if m := r.next(t, 2, "the missed call"); m.Summary != "Missed call from @bob" {
+		t.Fatalf("missed call %+v", m)
+	}
+	// Our own unanswered outgoing call is no missed call.
+	r.ctl.CallChanged(app.CallView{ID: "c3", Handle: "bob", State: "ended", EndReason: "missed", Outgoing: true}, ans)
+	r.none(t, 3, "an outgoing call nobody answered")
 }
