@@ -429,7 +429,8 @@ func (c *Calls) sampleQuality(mgr *calls.Manager) {
 		if audio != t.audioSeen || t.audioMoved.IsZero() {
 			t.audioSeen, t.audioMoved = audio, now
 		}
-		quality, note := rateCall(st.RTT, lossRatio(st.Audio), now.Sub(t.audioMoved)), ""
+		quality, note := rateCall(callSample{rtt: st.RTT, loss: lossRatio(st.Audio), jitter: st.Audio.Jitter,
+			bitrate: st.TargetBitrate, video: t.view.Video || t.view.RemoteVideo, audioSilent: now.Sub(t.audioMoved)}), ""
 		if now.Sub(t.audioMoved) >= 3*time.Second {
 			note = "No audio received from @" + t.view.Handle
 		}
@@ -443,13 +444,23 @@ func (c *Calls) sampleQuality(mgr *calls.Manager) {
 	}
 }
 
-// rateCall turns the round trip, the audio loss ratio and how long audio
-// has been silent into good, fair or poor.
-func rateCall(rtt time.Duration, loss float64, audioSilent time.Duration) string {
+// callSample is what a call's quality is judged on.
+type callSample struct {
+	rtt, jitter time.Duration
+	loss        float64 // share of audio packets lost
+	bitrate     int     // the bandwidth estimate, bits per second
+	video       bool
+	audioSilent time.Duration
+}
+
+// rateCall turns round trip, loss, jitter, the bandwidth estimate and how
+// long audio has been silent into good, fair or poor.
+func rateCall(s callSample) string {
+	lowBandwidth := s.video && s.bitrate > 0 && s.bitrate < 150_000
 	switch {
-	case audioSilent >= 3*time.Second || rtt > 500*time.Millisecond || loss > 0.10:
+	case s.audioSilent >= 3*time.Second || s.rtt > 500*time.Millisecond || s.loss > 0.10 || s.jitter > 150*time.Millisecond:
 		return "poor"
-	case audioSilent >= time.Second || rtt > 200*time.Millisecond || loss > 0.03:
+	case s.audioSilent >= time.Second || s.rtt > 200*time.Millisecond || s.loss > 0.03 || s.jitter > 60*time.Millisecond || lowBandwidth:
 		return "fair"
 	}
 	return "good"

@@ -301,3 +301,26 @@ func TestNetworkFingerprint(t *testing.T) {
 		t.Fatal("a new address went unnoticed")
 	}
 }
+
+func TestRateCall(t *testing.T) {
+	good := callSample{rtt: 40 * time.Millisecond, jitter: 5 * time.Millisecond, bitrate: 1_000_000, video: true}
+	for _, c := range []struct {
+		name string
+		s    callSample
+		want string
+	}{
+		{"healthy", good, "good"},
+		{"slow path", callSample{rtt: 300 * time.Millisecond}, "fair"},
+		{"very slow path", callSample{rtt: 800 * time.Millisecond}, "poor"},
+		{"some loss", callSample{loss: 0.05}, "fair"},
+		{"heavy loss", callSample{loss: 0.2}, "poor"},
+		{"jittery", callSample{jitter: 80 * time.Millisecond}, "fair"},
+		{"starved video", callSample{video: true, bitrate: 100_000}, "fair"},
+		{"starved but voice only", callSample{bitrate: 100_000}, "good"},
+		{"audio stopped", callSample{audioSilent: 4 * time.Second}, "poor"},
+	} {
+		if got := rateCall(c.s); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+}
