@@ -67,8 +67,8 @@ func runChild(cfg childConfig) error {
 	if !cfg.Caller {
 		other = callerName
 	}
-	exit := make(chan struct{})
-	go readParent(ctx, m, other, exit)
+	exit, finish := make(chan struct{}), make(chan struct{}, 1)
+	go readParent(ctx, m, other, exit, finish)
 
 	if cfg.Caller {
 		if _, err := m.Call(ctx, calleeName, cfg.VideoW > 0); err != nil {
@@ -100,11 +100,13 @@ func runChild(cfg childConfig) error {
 			case e.State == calls.StateConnected && rep.ConnectedAt.IsZero():
 				rep.ConnectedAt = time.Now()
 				measured = time.After(cfg.Measure)
-				samples = startSampler(m, id)
+				samples = startSampler(m, id, out)
 			case e.State == calls.StateEnded:
 				done = true // report what there is
 			}
 		case <-measured:
+			done = true
+		case <-finish:
 			done = true
 		case <-exit:
 			return nil
@@ -126,9 +128,9 @@ func runChild(cfg childConfig) error {
 	return nil
 }
 
-// readParent hands signals from the test to the Manager and closes exit on an exit message or
-// when stdin closes.
-func readParent(ctx context.Context, m *calls.Manager, from string, exit chan<- struct{}) {
+// readParent hands signals from the test to the Manager, passes finish on, and closes exit on an
+// exit message or when stdin closes.
+func readParent(ctx context.Context, m *calls.Manager, from string, exit, finish chan<- struct{}) {
 	defer close(exit)
 	sc := bufio.NewScanner(os.Stdin)
 	sc.Buffer(make([]byte, 0, 64*1024), 4<<20)
@@ -147,6 +149,11 @@ func readParent(ctx context.Context, m *calls.Manager, from string, exit chan<- 
 			if err := m.HandleSignal(ctx, from, msg.Blob); err != nil {
 				fmt.Fprintf(os.Stderr, "handle signal: %v\n", err)
 			}
+		case msgFinish:
+			select {
+			case finish <- struct{}{}:
+			default:
+			}
 		case msgExit:
 			return
 		}
@@ -159,16 +166,16 @@ type sampler struct {
 	done  chan []sample
 }
 
-func startSampler(m *calls.Manager, id calls.CallID) *sampler {
+func startSampler(m *calls.Manager, id calls.CallID, out *lineWriter) *sampler {
 	s := &sampler{stopc: make(chan struct{}), done: make(chan []sample, 1)}
 	go func() {
-		var out []sample
+		var all []sample
 		t := time.NewTicker(sampleEvery)
 		defer t.Stop()
 		for {
 			select {
 			case <-s.stopc:
-				s.done <- out
+				s.done <- all
 				return
 			case <-t.C:
 			}
@@ -176,9 +183,11 @@ func startSampler(m *calls.Manager, id calls.CallID) *sampler {
 			if err != nil {
 				continue
 			}
-			out = append(out, sample{At: time.Now(), State: st.State.String(), TargetBitrate: st.TargetBitrate,
-				AudioPlayed: st.Audio.FramesDecoded + st.Audio.FramesFEC, AudioConcealed: st.Audio.FramesConcealed,
-				VideoFrames: st.Video.FramesDecoded, VideoBytes: st.Video.BytesReceived})
+			smp := sample{At: time.Now(), State: st.State.String(), TargetBitrate: st.TargetBitrate,
+				AudioPlayed: st.Audio.FramesDecoded + st.Audio.FramesFEC, AudioConcealed: st.Audio.FramesConcealed, AudioLongest: st.Audio.LongestConcealRun,
+				VideoFrames: st.Video.FramesDecoded, VideoBytes: st.Video.BytesReceived}
+			all = append(all, smp)
+			_ = out.send(message{Kind: msgSample, Sample: &smp})
 		}
 	}()
 	return s

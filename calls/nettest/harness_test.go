@@ -26,6 +26,14 @@ type side struct {
 
 	mu     sync.Mutex
 	stderr bytes.Buffer
+	latest sample // the last counters the side sent
+}
+
+// last returns the latest counters the side sent (zero before the call connects).
+func (s *side) last() sample {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.latest
 }
 
 func (s *side) Write(p []byte) (int, error) { // stderr
@@ -110,6 +118,12 @@ func (r *callRun) readSide(s, other *side) {
 			case s.events <- msg:
 			default:
 			}
+		case msgSample:
+			if msg.Sample != nil {
+				s.mu.Lock()
+				s.latest = *msg.Sample
+				s.mu.Unlock()
+			}
 		case msgReport:
 			s.report <- msg.Report
 		}
@@ -147,6 +161,13 @@ func (r *callRun) connected(timeout time.Duration) time.Time {
 		return b
 	}
 	return a
+}
+
+// finish tells both sides to stop measuring and report now.
+func (r *callRun) finish() {
+	for _, s := range r.sides {
+		_ = s.in.send(message{Kind: msgFinish})
+	}
 }
 
 // reports waits for both sides' measurements.

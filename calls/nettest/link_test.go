@@ -168,3 +168,21 @@ func tbfArgs(kbit int) string {
 func (l *link) describe() string {
 	return fmt.Sprintf("%v link %s (%s) ↔ %s (%s)", l.kind, l.addr[0], l.ns[0], l.addr[1], l.ns[1])
 }
+
+// qdiscStats is tc's one-line counters for each end's root qdisc (sent, dropped, overlimits).
+func (l *link) qdiscStats() string {
+	var parts []string
+	for i := range 2 {
+		out, err := exec.Command("tc", "-s", "-n", l.ns[i], "qdisc", "show", "dev", l.dev[i]).CombinedOutput()
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			if line = strings.TrimSpace(line); strings.HasPrefix(line, "Sent ") {
+				parts = append(parts, fmt.Sprintf("%s: %s", []string{"caller out", "callee out"}[i], line))
+				break
+			}
+		}
+	}
+	return strings.Join(parts, "; ")
+}

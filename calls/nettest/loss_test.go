@@ -11,7 +11,7 @@ import (
 const (
 	lossDelay  = 100 * time.Millisecond
 	lossJitter = 50 * time.Millisecond
-	measureFor = 10 * time.Second
+	measureFor = 8 * time.Second
 	connectMax = 20 * time.Second
 )
 
@@ -59,7 +59,8 @@ func TestLossyCall(t *testing.T) {
 			for i, name := range []string{"callee→caller", "caller→callee"} {
 				rep := reps[i] // the receiving side
 				t.Logf("FIGURE loss=%g%% audio %s: %s", c.loss, name, audioLine(rep.Audio))
-				t.Logf("concealed frames per second %s: %s", name, concealedPerSecond(rep.Samples, rep.ConnectedAt))
+				t.Logf("concealed frames per second %s: %s; the longest gap ended at %s", name,
+					concealedPerSecond(rep.Samples, rep.ConnectedAt), longestGapEnded(rep.Samples, rep.Audio.LongestConcealRun, rep.ConnectedAt))
 				if endedEarly(rep) {
 					t.Errorf("%s: the call ended during the measurement: %s", []string{callerName, calleeName}[i], stateLog(rep, start))
 				}

@@ -155,3 +155,14 @@ func concealedPerSecond(samples []sample, origin time.Time) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// longestGapEnded is when the longest audio gap so far ended: the first sample showing the final
+// LongestConcealRun (within sampleEvery).
+func longestGapEnded(samples []sample, final uint64, origin time.Time) string {
+	for _, s := range samples {
+		if final > 0 && s.AudioLongest == final {
+			return fmt.Sprintf("+%.1fs", s.At.Sub(origin).Seconds())
+		}
+	}
+	return "-"
+}

@@ -13,6 +13,7 @@ const (
 	// figures are in docs/CALLS-NETWORK.md).
 	audioResumeMax = 1 * time.Second
 	videoResumeMax = 2 * time.Second
+	outageMeasure  = 10 * time.Second
 )
 
 // TestOutageRecovery cuts the link completely (100% loss both ways) for 2 s in the middle of a
@@ -23,8 +24,8 @@ func TestOutageRecovery(t *testing.T) {
 	wav := speechWAV(t)
 	l := newLink(t)
 	start := time.Now()
-	r := startCall(t, l, childConfig{WAV: wav, VideoW: 640, VideoH: 480, FPS: 30, Measure: measureFor},
-		childConfig{WAV: wav, Measure: measureFor})
+	r := startCall(t, l, childConfig{WAV: wav, VideoW: 640, VideoH: 480, FPS: 30, Measure: outageMeasure},
+		childConfig{WAV: wav, Measure: outageMeasure})
 	connected := r.connected(connectMax)
 	time.Sleep(time.Until(connected.Add(outageAt)))
 	cut := time.Now()
@@ -34,7 +35,7 @@ func TestOutageRecovery(t *testing.T) {
 	back := time.Now()
 	t.Logf("%s: outage (100%% loss) from %.2fs to %.2fs after connecting", l.describe(),
 		cut.Sub(connected).Seconds(), back.Sub(connected).Seconds())
-	reps := r.reports(measureFor + 10*time.Second)
+	reps := r.reports(outageMeasure + 10*time.Second)
 
 	for i, name := range []string{"callee→caller", "caller→callee"} {
 		rep := reps[i]
@@ -52,8 +53,8 @@ func TestOutageRecovery(t *testing.T) {
 	}
 	rep := reps[1]
 	first, ok := firstNewFrameAfter(rep.Frames, back)
-	v := videoIn(rep.Frames, rep.ConnectedAt.Add(time.Second), rep.ConnectedAt.Add(measureFor))
-	after := videoIn(rep.Frames, back.Add(videoResumeMax), rep.ConnectedAt.Add(measureFor))
+	v := videoIn(rep.Frames, rep.ConnectedAt.Add(time.Second), rep.ConnectedAt.Add(outageMeasure))
+	after := videoIn(rep.Frames, back.Add(videoResumeMax), rep.ConnectedAt.Add(outageMeasure))
 	t.Logf("FIGURE outage video caller→callee: first new frame %s after the link came back; longest freeze %v (outage %v); fps after recovery %.1f; kf_requests=%d lost=%d",
 		since(first, back, ok), v.Freeze.Round(time.Millisecond), outageFor, after.FPS, rep.Video.KeyframeRequests, rep.Video.PacketsLost)
 	if !ok || first.Sub(back) > videoResumeMax {

@@ -22,7 +22,9 @@ const (
 	msgSignal = "signal" // both ways: a signaling blob for the other side
 	msgEvent  = "event"  // child → test: a call state change
 	msgReport = "report" // child → test: the measurements, once the measured time is over
+	msgSample = "sample" // child → test: the latest counters, as they are taken
 	msgExit   = "exit"   // test → child: hang up and exit
+	msgFinish = "finish" // test → child: stop measuring now and report
 )
 
 // childConfig is one call side.
@@ -31,7 +33,7 @@ type childConfig struct {
 	WAV    string // 48 kHz mono speech played (looped) as the microphone
 	// Camera: a frame-numbered test pattern of this size; zero for none.
 	VideoW, VideoH, FPS int
-	// Measure is how long to measure after the call connects.
+	// Measure is how long to measure after the call connects, unless the test says finish first.
 	Measure time.Duration
 }
 
@@ -43,6 +45,7 @@ type message struct {
 	Err    string    `json:"err,omitempty"`
 	At     time.Time `json:"at"`
 	Report *report   `json:"report,omitempty"`
+	Sample *sample   `json:"sample,omitempty"`
 }
 
 // report is what a call side measured. Times are wall clock: both sides and the test run on
@@ -75,6 +78,7 @@ type sample struct {
 	TargetBitrate  int
 	AudioPlayed    uint64 // decoded + FEC-recovered frames
 	AudioConcealed uint64
+	AudioLongest   uint64 // ReceiverStats.LongestConcealRun
 	VideoFrames    uint64
 	VideoBytes     uint64
 }
