@@ -221,27 +221,18 @@ export const setCallMuted = (id: string, muted: boolean) => callsCall(() => Call
 export const setCallCamera = (id: string, on: boolean) => callsCall(() => Calls.SetCamera(id, on));
 export const activeCalls = () => callsCall(() => Calls.Active());
 
-// Devices and the video endpoint are in the contract but not yet bound by
-// app.Calls; until `make bindings` generates them, ask the bound object
-// directly and treat a missing method as "none".
-type LaterCalls = {
-  Devices?: () => Promise<DeviceView[]>;
-  SetDevice?: (kind: string, id: string) => Promise<void>;
-  VideoEndpoint?: () => Promise<VideoEndpoint>;
-};
-function later(): LaterCalls {
-  return ((globalThis as unknown as Bound).go?.app?.Calls ?? {}) as LaterCalls;
-}
-/** Microphones, cameras and speakers ([] when the backend cannot list them). */
-export const callDevices = (): Promise<DeviceView[]> => callsCall(async () => (await later().Devices?.()) ?? []);
-export const setCallDevice = (kind: DeviceView['kind'], id: string) =>
+/** Microphones, cameras and speakers ([] when calls use no devices). */
+export const callDevices = (): Promise<DeviceView[]> => callsCall(async () => (await Calls.Devices()) as DeviceView[]);
+export const setCallDevice = (kind: DeviceView['kind'], id: string) => callsCall(() => Calls.SetDevice(kind, id));
+/** The media bridge, or null when this window shows no video. */
+export const videoEndpoint = (): Promise<VideoEndpoint | null> =>
   callsCall(async () => {
-    const f = later().SetDevice;
-    if (!f) throw new Error('Choosing devices is not available in this version of Sotto.');
-    await f(kind, id);
+    try {
+      return await Calls.VideoEndpoint();
+    } catch {
+      return null;
+    }
   });
-/** The media bridge, or null when this backend has none (no video surface). */
-export const videoEndpoint = (): Promise<VideoEndpoint | null> => callsCall(async () => (await later().VideoEndpoint?.()) ?? null);
 
 /** Subscribes to call changes; returns the unsubscribe function (a no-op outside Sotto). */
 export function onCallEvent(handler: (v: CallView) => void): () => void {
