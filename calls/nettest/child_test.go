@@ -185,7 +185,8 @@ func startSampler(m *calls.Manager, id calls.CallID, out *lineWriter) *sampler {
 			}
 			smp := sample{At: time.Now(), State: st.State.String(), TargetBitrate: st.TargetBitrate,
 				AudioPlayed: st.Audio.FramesDecoded + st.Audio.FramesFEC, AudioConcealed: st.Audio.FramesConcealed, AudioLongest: st.Audio.LongestConcealRun,
-				VideoFrames: st.Video.FramesDecoded, VideoBytes: st.Video.BytesReceived}
+				VideoFrames: st.Video.FramesDecoded, VideoBytes: st.Video.BytesReceived, VideoPackets: st.Video.PacketsReceived,
+				VideoLost: st.Video.PacketsLost, VideoDropped: st.Video.FramesDropped, VideoKFAsked: st.Video.KeyframeRequests}
 			all = append(all, smp)
 			_ = out.send(message{Kind: msgSample, Sample: &smp})
 		}

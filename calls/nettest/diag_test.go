@@ -29,3 +29,28 @@ func framesPer100ms(frames []frameAt, origin time.Time, n int) string {
 	}
 	return b.String()
 }
+
+// videoTimeline lists, per step from origin, what the receiver's video counters did:
+// packets/lost/frames decoded/dropped/keyframes asked.
+func videoTimeline(samples []sample, origin time.Time, step time.Duration, n int) string {
+	var b strings.Builder
+	var prev *sample
+	next := origin
+	for i := range samples {
+		s := &samples[i]
+		if s.At.Before(next) {
+			prev = s
+			continue
+		}
+		if prev != nil {
+			fmt.Fprintf(&b, " %+.1fs:%d/%d/%d/%d/%d", next.Sub(origin).Seconds(), s.VideoPackets-prev.VideoPackets, s.VideoLost-prev.VideoLost,
+				s.VideoFrames-prev.VideoFrames, s.VideoDropped-prev.VideoDropped, s.VideoKFAsked-prev.VideoKFAsked)
+		}
+		prev = s
+		next = next.Add(step)
+		if n--; n == 0 {
+			break
+		}
+	}
+	return b.String()
+}

@@ -118,11 +118,14 @@ func (l *link) makeTUN() {
 	l.t.Cleanup(l.fwd.close)
 }
 
-// set shapes both directions of the link (replacing what was there).
-func (l *link) set(imp impairment) {
+// set shapes both directions of the link (replacing what was there) and returns when the loss,
+// delay and jitter took effect (the tc commands take a while on a loaded machine).
+func (l *link) set(imp impairment) time.Time {
 	l.t.Helper()
+	var at time.Time
 	if l.kind == linkTUN {
 		l.fwd.set(impairment{LossPct: imp.LossPct, Delay: imp.Delay, Jitter: imp.Jitter})
+		at = time.Now()
 	}
 	for i := range 2 {
 		args := l.qdisc(imp)
@@ -131,7 +134,14 @@ func (l *link) set(imp impairment) {
 			continue
 		}
 		run(l.t, "tc", append([]string{"-n", l.ns[i], "qdisc", "replace", "dev", l.dev[i], "root"}, args...)...)
+		if i == 0 && (at.IsZero() || imp.RateKbit > 0) {
+			at = time.Now() // netem or a tbf cap: in effect on the caller's side (where video leaves) now
+		}
 	}
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return at
 }
 
 // qdisc is the tc root qdisc for imp on this link's devices, or nil for none.

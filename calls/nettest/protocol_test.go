@@ -81,6 +81,10 @@ type sample struct {
 	AudioLongest   uint64 // ReceiverStats.LongestConcealRun
 	VideoFrames    uint64
 	VideoBytes     uint64
+	VideoPackets   uint64
+	VideoLost      uint64 // holes given up after the NACK wait
+	VideoDropped   uint64 // frames dropped waiting for a keyframe
+	VideoKFAsked   uint64
 }
 
 // frameAt is one decoded video frame: when, its test-pattern number (if readable) and size.
