@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// framesPer100ms is a debugging view: new frames per 100 ms from origin, with size changes.
+// framesPer100ms shows new frames per 100 ms from origin (9 means 9 or more), a bar every second.
 func framesPer100ms(frames []frameAt, origin time.Time, n int) string {
 	counts := make([]int, n)
 	var last uint32
