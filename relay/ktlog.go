@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sotto-im/sotto/crypto/keys"
@@ -33,7 +34,16 @@ type ktLog struct {
 	tree      tree.Tree
 	lastIssue time.Time
 	issued    chan struct{} // closed and replaced when a head is stored
+
+	// appended is set when this node appends an entry; the background loop
+	// then issues a head at the next tick, and otherwise looks at the store
+	// (for other nodes' entries) only every otherNodesPoll.
+	appended atomic.Bool
 }
+
+// otherNodesPoll is how often a node looks for entries other nodes
+// appended, when it appended none itself.
+const otherNodesPoll = time.Second
 
 func newKTLog(ctx context.Context, st store.Store, cfg KTConfig, now func() time.Time) (*ktLog, error) {
 	random32 := func() []byte {
@@ -131,6 +141,7 @@ func (l *ktLog) ensureBinding(ctx context.Context, hh handle.Hash, b kt.Binding)
 		if err != nil {
 			return store.LogLeaf{}, pi, fmt.Errorf("append log entry: %w", err)
 		}
+		l.appended.Store(true)
 		return store.LogLeaf{Index: idx, VRFIndex: out.Index, Version: version, Data: data}, pi, nil
 	}
 	return store.LogLeaf{}, pi, errors.New("log entry: too many concurrent appends")
@@ -294,14 +305,31 @@ func (l *ktLog) lookupProof(ctx context.Context, hh handle.Hash, b kt.Binding) (
 func (l *ktLog) run(ctx context.Context, log interface{ Warn(string, ...any) }) {
 	t := time.NewTicker(l.interval)
 	defer t.Stop()
+	var polled time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if _, err := l.issue(ctx, false); err != nil && ctx.Err() == nil {
-			log.Warn("issuing a tree head failed", "err", err)
+		if !l.appended.Load() && time.Since(polled) < otherNodesPoll {
+			continue
+		}
+		polled = time.Now()
+		l.appended.Store(false)
+		h, err := l.issue(ctx, false)
+		if err != nil {
+			if ctx.Err() == nil {
+				l.appended.Store(true) // try again at the next tick
+				log.Warn("issuing a tree head failed", "err", err)
+			}
+			continue
+		}
+		l.mu.Lock()
+		behind := h.Size < l.tree.Size() // the interval held the head back
+		l.mu.Unlock()
+		if behind {
+			l.appended.Store(true)
 		}
 	}
 }
