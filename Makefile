@@ -63,9 +63,10 @@ dist: setup
 	scripts/setup.sh dist
 	scripts/dist.sh
 
-## test-dist: build the installers and check them (contents, desktop entry, dependencies, size)
+## test-dist: build the installers and check them (contents, desktop entry, dependencies, size; the Windows
+## build too when make dist-windows has run); the relay's systemd unit and its binary built as the Dockerfile does
 test-dist: dist
-	SOTTO_TEST_DIST=1 go test -count=1 -v -run TestDesktopPackages ./e2e/
+	SOTTO_TEST_DIST=1 go test -count=1 -v -run 'TestDesktopPackages|TestDesktopWindowsInstaller|TestRelayUnitHardening|TestRelayContainerBinary' ./e2e/
 
 ## dist-windows: the NSIS installer, cross-built with the cgo media code (docs/DESKTOP.md)
 dist-windows: setup

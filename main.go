@@ -42,6 +42,7 @@ func run() error {
 	profileName := flags.String("profile", os.Getenv("SOTTO_PROFILE"), "profile to open (a-z, 0-9, _)")
 	relayURL := flags.String("relay", os.Getenv("SOTTO_RELAY"), "relay offered when creating an account")
 	hidden := flags.Bool("hidden", false, "start in the tray (Start minimised uses it at login)")
+	showVersion := flags.Bool("version", false, "print the version and exit")
 	// Wails' dev build reads its own flags from the same command line.
 	flags.String("assetdir", "", "")
 	flags.String("devserver", "", "")
@@ -49,6 +50,11 @@ func run() error {
 	flags.String("loglevel", "", "")
 	if err := flags.Parse(os.Args[1:]); err != nil {
 		return err
+	}
+	if *showVersion {
+		a := app.NewInfo(app.DefaultProfile, "", nil).About()
+		fmt.Printf("sotto %s (%s) %s %s\n", a.Version, a.Commit, a.GoVersion, a.Platform)
+		return nil
 	}
 	profile, err := app.ParseProfile(*profileName)
 	if err != nil {
@@ -94,7 +100,9 @@ func run() error {
 		// Rings (with Accept and Decline) while the window is hidden, and
 		// leaves missed calls behind.
 		sh.ctl.CallChanged(v, calls)
-	}, app.CallOptions{Media: callMedia(log), ShowVideo: true, BridgeOrigins: devServerOrigins()})
+	}, app.CallOptions{Media: callMedia(log), ShowVideo: true, BridgeOrigins: devServerOrigins(),
+		// Tests on one machine (e2e) call between processes over 127.0.0.1 only.
+		LoopbackCandidates: os.Getenv("SOTTO_TEST_LOOPBACK_CALLS") == "1"})
 	sh.beforeRun()
 	return wails.Run(&options.App{
 		Title:     "Sotto",

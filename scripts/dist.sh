@@ -16,7 +16,8 @@ export SOTTO_PKG_VERSION=${SOTTO_PKG_VERSION:-$base+git.$rev}
 ldflags="-s -w -X github.com/sotto-im/sotto/app.version=$SOTTO_PKG_VERSION -X github.com/sotto-im/sotto/app.commit=$rev"
 
 stage=build/bin/stage out=build/bin/dist
-rm -rf "$stage" "$out"
+# Only this script's outputs: make dist-windows writes beside them.
+rm -rf "$stage" "$out"/*.deb "$out"/*.rpm "$out/SHA256SUMS"
 mkdir -p "$stage/icons" "$out"
 
 echo "dist: frontend"
