@@ -11,7 +11,7 @@ LDFLAGS := -s -w -X github.com/sotto-im/sotto/app.version=$(VERSION) -X github.c
 DESKTOP_TAGS := desktop,production,webkit2_41
 FUZZTIME ?= 30s
 
-.PHONY: run demo test build dev bench fuzz setup frontend bindings check-bindings clean dist test-dist dist-windows
+.PHONY: run demo test build dev bench bench-network fuzz setup frontend bindings check-bindings clean dist test-dist dist-windows
 
 ## run: install what is missing, build, start a local relay and open the app
 run: setup build
@@ -53,6 +53,10 @@ check-bindings: bindings
 ## bench: every benchmark, printed as a table
 bench: setup
 	scripts/bench.sh
+
+## bench-network: the calls' network figures (loss, outage, rate cap) with issue 10's targets asserted
+bench-network: setup
+	SOTTO_NETTEST_GOALS=1 SOTTO_TEST_REQUIRE_SERVICES=1 go test -count=1 -v ./calls/nettest/
 
 ## fuzz: every Fuzz target for FUZZTIME each (default 30s)
 fuzz:
