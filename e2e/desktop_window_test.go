@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,7 +26,11 @@ import (
 //   - a second launch hands over sotto://chat/@bob → the chat screen for
 //     @bob; a malformed link is ignored with a log line;
 //   - a message from Bob (the CLI) → a notification with his name and text;
-//     clicking it (ActionInvoked) → the window opens that chat.
+//     clicking it (ActionInvoked) → the window opens that chat;
+//   - a call from Carol (the CLI; she and Alice wrote to each other before
+//     the window opened, so calls from her ring) → a notification with
+//     Accept and Decline; invoking Accept answers: Carol's CLI reports the
+//     call connected, and the ring is withdrawn.
 func TestDesktopIntegration(t *testing.T) {
 	requireE2E(t)
 	bin := filepath.Join(repoRoot(t), "build", "bin")
@@ -66,10 +71,19 @@ func TestDesktopIntegration(t *testing.T) {
 	}
 	cli("--profile", aliceDir, "init", "--handle", "alice", "--relay", url)
 	cli("--profile", bobDir, "init", "--handle", "bob", "--relay", url)
+	// Calls ring only from accepted contacts: Alice and Carol write to each
+	// other first, and Alice reads Carol's message before the window opens
+	// (so it does not notify).
+	carolDir := filepath.Join(t.TempDir(), "carol")
+	cli("--profile", carolDir, "init", "--handle", "carol", "--relay", url)
+	cli("--profile", aliceDir, "send", "@carol", "Hi Carol")
+	cli("--profile", carolDir, "send", "@alice", "Hi Alice")
+	cli("--profile", aliceDir, "listen", "--for", "5s")
 
 	app := exec.Command(filepath.Join(bin, "sotto"), "--profile", "alice", "sotto://call/@Bob?video=1")
 	logs := newLogWatcher()
-	app.Env, app.Stdout, app.Stderr = env, logs, logs
+	// No camera or microphone here; calls stay on 127.0.0.1.
+	app.Env, app.Stdout, app.Stderr = append(env, "SOTTO_FAKE_MEDIA=1", "SOTTO_TEST_LOOPBACK_CALLS=1"), logs, logs
 	startProcess(t, app)
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -129,6 +143,8 @@ func TestDesktopIntegration(t *testing.T) {
 		t.Fatalf("notification %+v", n)
 	}
 	before := strings.Count(logs.String(), `screen=chat`)
+	// Invoke only once the app has wired the click (see the call below).
+	wait(`msg="notification shown" kind=message`, 10*time.Second)
 	if err := fake.Invoke(n.ID, "default"); err != nil {
 		t.Fatal(err)
 	}
@@ -139,6 +155,62 @@ func TestDesktopIntegration(t *testing.T) {
 			t.Fatalf("clicking the notification did not open the chat\n%s", logs.String())
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+
+	// Carol calls; Alice answers from the notification.
+	skip := len(fake.Notifications())
+	carolOut := newLogWatcher()
+	callCtx, stopCall := context.WithTimeout(context.Background(), 3*time.Minute)
+	call := exec.CommandContext(callCtx, filepath.Join(bin, "sotto-cli"), "--profile", carolDir, "call", "@alice", "--for", "3s")
+	call.Env, call.Stdout, call.Stderr = append(env, "SOTTO_TEST_LOOPBACK_CALLS=1"), carolOut, carolOut
+	if err := call.Start(); err != nil {
+		t.Fatal(err)
+	}
+	callDone := make(chan error, 1)
+	go func() { callDone <- call.Wait() }()
+	defer func() {
+		stopCall()
+		<-callDone
+	}()
+	ring, ok := fake.WaitNotify(60*time.Second, skip, func(n desktoptest.Notify) bool { return n.Category == "call.incoming" })
+	if !ok {
+		t.Fatalf("no notification for Carol's call\napp:\n%s\ncarol:\n%s", logs.String(), carolOut.String())
+	}
+	if !slices.Contains(ring.ActionKeys(), "accept") || !slices.Contains(ring.ActionKeys(), "decline") || !strings.Contains(ring.Summary+ring.Body, "@carol") {
+		t.Fatalf("incoming-call notification %+v: want Accept and Decline, naming @carol", ring)
+	}
+	t.Logf("ringing: %q %q, actions %q", ring.Summary, ring.Body, ring.Actions)
+	// The app logs once Show has returned and the buttons are wired: a
+	// signal before that finds no notification to act on (a server answers
+	// that fast only in tests).
+	wait(`msg="notification shown" kind=incoming-call`, 10*time.Second)
+	if err := fake.Invoke(ring.ID, "accept"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-callDone:
+		callDone <- err // for the deferred wait
+		if err != nil {
+			t.Fatalf("sotto-cli call: %v\n%s", err, carolOut.String())
+		}
+	case <-time.After(90 * time.Second):
+		t.Fatalf("Carol's call did not end\napp:\n%s\ncarol:\n%s", logs.String(), carolOut.String())
+	}
+	out := carolOut.String()
+	if !strings.Contains(out, "call with @alice: connected") || !strings.Contains(out, "call with @alice ended: ") {
+		t.Fatalf("Carol's CLI never reported the call connected:\n%s\napp:\n%s", out, logs.String())
+	}
+	t.Logf("carol: %s", strings.TrimSpace(out))
+	withdrawn := fake.Wait(10*time.Second, func() bool {
+		for _, r := range fake.Records() {
+			if r.Call == "CloseNotification" && r.ID == ring.ID {
+				return true
+			}
+		}
+		return false
+	})
+	if !withdrawn {
+		t.Errorf("the ringing notification was not withdrawn once the call was answered")
 	}
 }
 
