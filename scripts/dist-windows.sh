@@ -61,11 +61,12 @@ EOF
 }
 
 if [ ! -f "$vpx/lib/pkgconfig/vpx.pc" ]; then
-  echo "dist-windows: cross-building libvpx into $vpx (once, a few minutes)"
+  echo "dist-windows: cross-building libvpx into $vpx (once, ~3 min on two cores)"
   # A throwaway apt configuration under /tmp with deb-src lines: the
   # system's apt configuration is left as it is.
   apt=$(mktemp -d)
   trap 'rm -rf "$apt"' EXIT
+  chmod 755 "$apt" # apt downloads as the _apt user
   mkdir -p "$apt/lists/partial" "$apt/src"
   debsrc_lines >"$apt/sources.list"
   if [ ! -s "$apt/sources.list" ]; then
