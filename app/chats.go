@@ -99,6 +99,8 @@ type AccountStatus struct {
 	SignedIn     bool   `json:"signedIn"`
 	Handle       string `json:"handle"`
 	DefaultRelay string `json:"defaultRelay"`
+	// Relay is the signed-in account's relay address.
+	Relay string `json:"relay"`
 }
 
 // Status reports whether a profile exists and is open.
@@ -110,7 +112,7 @@ func (c *Chats) Status() AccountStatus {
 		st.HasProfile = true
 	}
 	if c.m != nil {
-		st.SignedIn, st.Handle = true, c.m.Handle().String()
+		st.SignedIn, st.Handle, st.Relay = true, c.m.Handle().String(), c.m.RelayURL()
 	}
 	return st
 }

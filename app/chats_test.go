@@ -236,3 +236,17 @@ func TestRegisterReportsProofOfWork(t *testing.T) {
 		t.Fatalf("proof-of-work events: %+v", pow)
 	}
 }
+
+func TestStatusNamesTheRelay(t *testing.T) {
+	url := relaytest.Serve(t)
+	c := newChats(t, "alice", url)
+	if st := c.Status(); st.Relay != "" {
+		t.Fatalf("relay before sign-up: %q", st.Relay)
+	}
+	if _, err := c.Register("alice", url, pass); err != nil {
+		t.Fatal(err)
+	}
+	if st := c.Status(); st.Relay != url {
+		t.Fatalf("relay %q, want %q", st.Relay, url)
+	}
+}

@@ -295,6 +295,9 @@ func (m *Messenger) Handle() handle.Handle { return m.handle }
 // IdentityKey is this account's public identity key.
 func (m *Messenger) IdentityKey() keys.IdentityPublicKey { return m.identity.Public() }
 
+// RelayURL is the address of the relay this account lives on.
+func (m *Messenger) RelayURL() string { return m.relay.BaseURL() }
+
 // Store is the profile, for the read-side queries of app/'s services.
 func (m *Messenger) Store() *store.Profile { return m.st }
 

@@ -56,6 +56,9 @@ func (c *Client) SetDevice(addr api.Addr, s Signer) {
 	c.addr, c.signer, c.token = addr, s, ""
 }
 
+// BaseURL is the relay's address, as given to New.
+func (c *Client) BaseURL() string { return c.base.String() }
+
 // Addr is the device address set with SetDevice.
 func (c *Client) Addr() api.Addr {
 	c.mu.Lock()

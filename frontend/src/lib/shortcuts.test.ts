@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { composerAction, isMacPlatform, neighbour, shellAction } from './shortcuts';
+import { composerAction, inTextField, isMacPlatform, neighbour, shellAction, zoomStep } from './shortcuts';
+import { loadZoom, zoom } from './zoom';
 
 const key = (k: string, mods: Partial<Record<'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey', boolean>> = {}) => ({
   key: k,
@@ -42,11 +43,40 @@ describe('messaging shortcuts', () => {
     expect(shellAction(key('n', { ctrlKey: true }), true)).toBeNull();
     expect(shellAction(key('n'), false)).toBeNull();
   });
-  it('moves between chats with Alt+↑/↓ but leaves Alt+Shift+arrows to the system', () => {
+  it('moves between chats with Alt+↑/↓ and between unread ones with Alt+Shift+↑/↓', () => {
     expect(shellAction(key('ArrowUp', { altKey: true }), false)).toBe('previous-chat');
     expect(shellAction(key('ArrowDown', { altKey: true }), false)).toBe('next-chat');
-    expect(shellAction(key('ArrowDown', { altKey: true, shiftKey: true }), false)).toBeNull();
+    expect(shellAction(key('ArrowDown', { altKey: true, shiftKey: true }), false)).toBe('next-unread');
+    expect(shellAction(key('ArrowUp', { altKey: true, shiftKey: true }), false)).toBe('previous-unread');
     expect(shellAction(key('ArrowDown'), false)).toBeNull();
+  });
+
+  it('leaves Alt+Shift+arrows to text fields, where they select text', () => {
+    expect(inTextField(document.createElement('textarea'))).toBe(true);
+    expect(inTextField(document.createElement('input'))).toBe(true);
+    expect(inTextField(document.createElement('div'))).toBe(false);
+    expect(inTextField(null)).toBe(false);
+  });
+
+  it('zooms with Ctrl + − 0 in steps that stop at the ends', () => {
+    expect(shellAction(key('=', { ctrlKey: true }), false)).toBe('zoom-in');
+    expect(shellAction(key('+', { ctrlKey: true, shiftKey: true }), false)).toBe('zoom-in');
+    expect(shellAction(key('-', { ctrlKey: true }), false)).toBe('zoom-out');
+    expect(shellAction(key('0', { metaKey: true }), true)).toBe('zoom-reset');
+    expect(zoomStep(1, 1)).toBe(1.1);
+    expect(zoomStep(1, -1)).toBe(0.9);
+    expect(zoomStep(2, 1)).toBe(2);
+    expect(zoomStep(0.67, -1)).toBe(0.67);
+    const mem = new Map<string, string>();
+    const storage = { getItem: (k: string) => mem.get(k) ?? null, setItem: (k: string, v: string) => void mem.set(k, v) };
+    expect(zoom(1, storage)).toBe(1.1);
+    expect(zoom(1, storage)).toBe(1.25);
+    expect(loadZoom(storage)).toBe(1.25);
+    expect(document.documentElement.style.getPropertyValue('--sotto-zoom')).toBe('1.25');
+    expect(zoom(0, storage)).toBe(1);
+    expect(document.documentElement.style.getPropertyValue('--sotto-zoom')).toBe('');
+    mem.set('sotto.zoom', 'junk');
+    expect(loadZoom(storage)).toBe(1);
   });
 });
 

@@ -10,6 +10,11 @@ export type ShellAction =
   | 'quick-switcher'
   | 'previous-chat'
   | 'next-chat'
+  | 'previous-unread'
+  | 'next-unread'
+  | 'zoom-in'
+  | 'zoom-out'
+  | 'zoom-reset'
   | 'reply'
   | 'react'
   | 'show-shortcuts'
@@ -47,6 +52,13 @@ export function shellAction(e: KeyLike, isMac: boolean): ShellAction {
           return 'quick-switcher';
         case '/':
           return 'show-shortcuts';
+        case '=':
+        case '+':
+          return 'zoom-in';
+        case '-':
+          return 'zoom-out';
+        case '0':
+          return 'zoom-reset';
       }
     } else {
       switch (key) {
@@ -56,13 +68,16 @@ export function shellAction(e: KeyLike, isMac: boolean): ShellAction {
           return 'reply';
         case 'e':
           return 'react';
+        case '+': // Shift+= on most layouts
+          return 'zoom-in';
       }
     }
   }
-  // Alt+Shift+arrows select text on some systems: only plain Alt+arrows here.
-  if (e.altKey && !e.shiftKey && !e.ctrlKey && !e.metaKey) {
-    if (e.key === 'ArrowUp') return 'previous-chat';
-    if (e.key === 'ArrowDown') return 'next-chat';
+  if (e.altKey && !e.ctrlKey && !e.metaKey) {
+    // Alt+Shift+arrows also select text on some systems: the shell only
+    // takes them outside text fields (see inTextField).
+    if (e.key === 'ArrowUp') return e.shiftKey ? 'previous-unread' : 'previous-chat';
+    if (e.key === 'ArrowDown') return e.shiftKey ? 'next-unread' : 'next-chat';
   }
   if (e.key === 'Escape' && none(e)) return 'close-panel';
   return null;
@@ -79,6 +94,24 @@ export function composerAction(e: KeyLike & { isComposing?: boolean }, empty: bo
   if (e.key === 'ArrowUp' && empty && none(e)) return 'edit-last';
   if (e.key === 'Escape' && none(e)) return 'cancel';
   return null;
+}
+
+/** Whether a key event belongs to a text field (where Alt+Shift+arrows
+ *  select text and must be left alone). */
+export function inTextField(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el || typeof el.tagName !== 'string') return false;
+  return el.tagName === 'TEXTAREA' || el.tagName === 'INPUT' || el.isContentEditable === true;
+}
+
+/** Zoom steps for Ctrl + − 0. */
+export const ZOOM_STEPS = [0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 1.75, 2];
+
+/** The zoom one step from current (clamped to the steps). */
+export function zoomStep(current: number, step: 1 | -1): number {
+  let i = ZOOM_STEPS.findIndex((z) => z >= current - 1e-6);
+  if (i < 0) i = ZOOM_STEPS.length - 1;
+  return ZOOM_STEPS[Math.min(ZOOM_STEPS.length - 1, Math.max(0, i + step))];
 }
 
 /** The neighbour of current in ids (wrapping), for Alt+↑/↓. */
@@ -100,6 +133,8 @@ export const SHORTCUTS: [keys: string, what: string][] = [
   ['Ctrl+F', 'Search all conversations'],
   ['Ctrl+Shift+F', 'Search this conversation'],
   ['Alt+↑ / Alt+↓', 'Previous / next conversation'],
+  ['Alt+Shift+↑ / Alt+Shift+↓', 'Previous / next unread conversation (outside text fields)'],
+  ['Ctrl+= / Ctrl+− / Ctrl+0', 'Zoom in / out / reset'],
   ['Enter', 'Send'],
   ['Shift+Enter', 'New line'],
   ['↑ (empty composer)', 'Edit your last message'],

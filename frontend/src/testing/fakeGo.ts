@@ -55,7 +55,7 @@ export function installFake(init: Partial<Pick<Fake, 'status' | 'conversations'>
   let nextId = 1000;
   const fake: Fake = {
     calls: [],
-    status: init.status ?? { hasProfile: true, signedIn: true, handle: 'alice', defaultRelay: 'https://relay.test' },
+    status: init.status ?? { hasProfile: true, signedIn: true, handle: 'alice', defaultRelay: 'https://relay.test', relay: 'https://relay.test' },
     conversations: init.conversations ?? [],
     messages: new Map(Object.entries(init.messages ?? {}).map(([k, v]) => [Number(k), v])),
     override: {},

@@ -27,6 +27,7 @@ export namespace app {
 	    signedIn: boolean;
 	    handle: string;
 	    defaultRelay: string;
+	    relay: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new AccountStatus(source);
@@ -38,6 +39,7 @@ export namespace app {
 	        this.signedIn = source["signedIn"];
 	        this.handle = source["handle"];
 	        this.defaultRelay = source["defaultRelay"];
+	        this.relay = source["relay"];
 	    }
 	}
 	export class AttachmentView {
