@@ -177,15 +177,31 @@ func fft(a []complex128, inverse bool) {
 	}
 }
 
+// segmentLag finds where segment xs (starting at start in the sent signal)
+// best matches y, within slack of lag.
+//
+//go:norace
+func segmentLag(xs, y []int16, start, lag, slack int) (best float64, bestLag int, ok bool) {
+	from := max(0, start+lag-slack)
+	to := min(len(y), start+lag+slack+len(xs))
+	if to-from < len(xs) {
+		return 0, 0, false
+	}
+	best, off := bestCorrelation(xs, y[from:to], to-from-len(xs))
+	return best, from + off - start, true
+}
+
 // alignedCorrelation compares what was played (y) with what was sent (x)
 // the way a listener would: a playout buffer may conceal a frame or drop
 // one to cut delay, which shifts everything after it, so each 50 ms
 // segment of x is aligned on its own (within ±30 ms of the previous
-// segment's lag, after a global search) and the segments' correlations are
+// segment's lag, after a global search; ±250 ms when that matches poorly,
+// as after a burst of underruns) and the segments' correlations are
 // averaged weighted by their energy. Silent segments carry no weight.
 //
 //go:norace
 func alignedCorrelation(x, y []int16) (float64, time.Duration) {
+	const wideSlack = media.SampleRate / 4 // 250 ms
 	_, lag := bestCorrelation(x, y, media.SampleRate)
 	const seg, slack = media.SampleRate / 20, media.SampleRate * 3 / 100
 	var sum, weight float64
@@ -198,13 +214,18 @@ func alignedCorrelation(x, y []int16) (float64, time.Duration) {
 		if ex < float64(seg)*100*100 { // quieter than −50 dBFS: a pause
 			continue
 		}
-		from := max(0, start+lag-slack)
-		to := min(len(y), start+lag+slack+seg)
-		if to-from < seg {
+		best, bestLag, ok := segmentLag(xs, y, start, lag, slack)
+		if !ok {
 			break
 		}
-		best, off := bestCorrelation(xs, y[from:to], to-from-seg)
-		bestLag := from + off - start
+		if best < 0.8 {
+			// A burst of concealment (an underrun when the machine was
+			// starved) shifts playout by more than the slack at once:
+			// look wider before judging the segment.
+			if b, l, ok := segmentLag(xs, y, start, lag, wideSlack); ok && b > best {
+				best, bestLag = b, l
+			}
+		}
 		lag = bestLag
 		sum += best * ex
 		weight += ex
