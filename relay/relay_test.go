@@ -559,6 +559,8 @@ func TestReceiveReconnects(t *testing.T) {
 	defer cancel()
 	var mu sync.Mutex
 	var got []string
+	var connects atomic.Int32
+	bob.Client.OnConnect(func() { connects.Add(1) })
 	done := make(chan uint64, 1)
 	go func() {
 		last, _ := bob.Client.Receive(ctx, 0, client.Backoff{Min: 10 * time.Millisecond, Max: 100 * time.Millisecond}, func(_ context.Context, env client.Envelope) error {
@@ -593,6 +595,9 @@ func TestReceiveReconnects(t *testing.T) {
 	}
 	if len(got) != 20 {
 		t.Fatalf("%d envelopes handled", len(got))
+	}
+	if n := connects.Load(); n < 2 {
+		t.Fatalf("OnConnect ran %d times over a reconnect", n)
 	}
 }
 

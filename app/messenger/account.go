@@ -91,6 +91,7 @@ type Messenger struct {
 	senderCert senderCertCache
 	kt         ktClient
 	outboxKick chan struct{}
+	ktKick     chan struct{} // a (re)connect: audit the account's own log entries
 	calls      callHook
 }
 
@@ -217,7 +218,7 @@ func Create(ctx context.Context, cfg Config, relayURL string, h handle.Handle, p
 		return nil, fmt.Errorf("register the handle: %w", err)
 	}
 	m := &Messenger{cfg: cfg, st: st, relay: rc, relayPub: relayPub, handle: h,
-		identity: identity, device: device, cert: cert, token: token, outboxKick: make(chan struct{}, 1)}
+		identity: identity, device: device, cert: cert, token: token, outboxKick: make(chan struct{}, 1), ktKick: make(chan struct{}, 1)}
 	cfg.Log.Info("account created", "device", devID.String())
 	return m, nil
 }
@@ -277,7 +278,7 @@ func Open(ctx context.Context, cfg Config) (_ *Messenger, err error) {
 	rc.SetDevice(api.AddrFromKey(cert.SigningKey.Bytes()), device)
 	return &Messenger{cfg: cfg, st: st, relay: rc, relayPub: relayPub, handle: h,
 		identity: identity, device: device, cert: cert, token: settings[settingToken],
-		outboxKick: make(chan struct{}, 1)}, nil
+		outboxKick: make(chan struct{}, 1), ktKick: make(chan struct{}, 1)}, nil
 }
 
 // Close releases the profile and zeroes the keys held in memory.

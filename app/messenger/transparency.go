@@ -466,17 +466,38 @@ func (m *Messenger) checkOwn(ctx context.Context) error {
 func (m *Messenger) transparencyLoop(ctx context.Context) {
 	t := time.NewTicker(ownCheckEvery)
 	defer t.Stop()
+	m.relay.OnConnect(func() {
+		select {
+		case m.ktKick <- struct{}{}:
+		default:
+		}
+	})
+	defer m.relay.OnConnect(nil)
+	var last time.Time
 	for {
 		if err := m.CheckOwn(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, ErrTransparency) {
 			m.cfg.Log.Warn("own transparency check postponed", "err", err.Error())
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		last = time.Now()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			case <-m.ktKick:
+				// Every reconnect, but not twice within reconnectCheckGap
+				// (the first connect follows the check at start).
+				if time.Since(last) < reconnectCheckGap {
+					continue
+				}
+			}
+			break
 		}
 	}
 }
+
+// reconnectCheckGap: reconnects closer together than this share one audit.
+const reconnectCheckGap = 5 * time.Second
 
 // TransparencyFromEnv reads the witness knobs the CLI and the desktop app
 // share: SOTTO_KT_WITNESS_KEYS (comma-separated hex Ed25519 keys) and

@@ -34,6 +34,16 @@ type Client struct {
 	addr    api.Addr
 	token   string
 	expires time.Time
+	// onConnect runs after each connection Receive makes.
+	onConnect func()
+}
+
+// OnConnect makes f run after each connection Receive makes (the first and
+// every reconnect); f must not block.
+func (c *Client) OnConnect(f func()) {
+	c.mu.Lock()
+	c.onConnect = f
+	c.mu.Unlock()
 }
 
 // New returns a client for the relay at baseURL ("https://relay.example"

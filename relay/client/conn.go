@@ -385,6 +385,12 @@ func (c *Client) Receive(ctx context.Context, after uint64, b Backoff, h Handler
 			}
 		} else {
 			attempt = 0
+			c.mu.Lock()
+			connected := c.onConnect
+			c.mu.Unlock()
+			if connected != nil {
+				connected()
+			}
 			lastAcked, err = c.receiveOn(ctx, cn, lastAcked, h)
 			cn.Close()
 			if err != nil {
