@@ -423,7 +423,7 @@ describe('settings and message actions', () => {
     const receipts = (await screen.findByRole('checkbox', { name: /Read receipts/ })) as HTMLInputElement;
     expect(receipts.checked).toBe(true);
     await fireEvent.click(receipts);
-    await waitFor(() => expect(fake!.called('SetPreferences').at(-1)).toEqual([{ readReceipts: false, typingIndicators: true, notificationContent: 'full' }]));
+    await waitFor(() => expect(fake!.called('SetPreferences').at(-1)).toEqual([{ readReceipts: false, typingIndicators: true, notificationContent: 'full', relayCalls: false }]));
     await fireEvent.click(screen.getByRole('radio', { name: 'Name only' }));
     await waitFor(() => expect((fake!.called('SetPreferences').at(-1)![0] as { notificationContent: string }).notificationContent).toBe('name'));
   });

@@ -132,7 +132,7 @@ export function installFake(init: Partial<Pick<Fake, 'status' | 'conversations'>
     SaveAttachment: () => undefined,
     Backup: () => 'ABCD-EFGH-IJKL-MNOP',
     Restore: () => ({ hasProfile: true, signedIn: true, handle: 'alice', defaultRelay: '' }),
-    Preferences: () => ({ readReceipts: true, typingIndicators: true, notificationContent: 'full' }),
+    Preferences: () => ({ readReceipts: true, typingIndicators: true, notificationContent: 'full', relayCalls: false }),
     SetPreferences: (p: unknown) => p,
   };
   const Chats: Record<string, (...a: unknown[]) => Promise<unknown>> = {};
