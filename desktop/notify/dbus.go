@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -30,9 +31,12 @@ type DBus struct {
 	markup  bool
 	log     *slog.Logger
 
-	mu      sync.Mutex
-	shown   map[uint32]Notification
-	tags    map[string]uint32
+	mu    sync.Mutex
+	shown map[uint32]Notification
+	tags  map[string]uint32
+	// early holds actions invoked on an id Show has not returned yet (the
+	// server may signal before our Notify call's reply is read).
+	early   map[uint32]earlyAction
 	owner   string // unique bus name of the server whose signals count
 	signals chan *dbus.Signal
 	done    chan struct{}
@@ -69,7 +73,7 @@ func NewDBus(address string, o DBusOptions) (*DBus, error) {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	d := &DBus{conn: conn, obj: conn.Object(busName, busPath), appName: o.AppName, icon: o.Icon, entry: o.DesktopEntry,
-		log: o.Log, shown: map[uint32]Notification{}, tags: map[string]uint32{},
+		log: o.Log, shown: map[uint32]Notification{}, tags: map[string]uint32{}, early: map[uint32]earlyAction{},
 		signals: make(chan *dbus.Signal, 16), done: make(chan struct{})}
 	var caps []string
 	if err := d.obj.Call(busIface+".GetCapabilities", 0).Store(&caps); err != nil {
@@ -136,6 +140,13 @@ func (d *DBus) Show(n Notification) (ID, error) {
 	if err != nil {
 		return 0, fmt.Errorf("notify: show: %w", err)
 	}
+	d.remember(id, replaces, n)
+	return ID(id), nil
+}
+
+// remember records notification n under the id the server gave it (which
+// replaced replaces), and carries out an action invoked on it early.
+func (d *DBus) remember(id, replaces uint32, n Notification) {
 	d.mu.Lock()
 	if replaces != 0 && replaces != id {
 		delete(d.shown, replaces)
@@ -144,8 +155,35 @@ func (d *DBus) Show(n Notification) (ID, error) {
 	if n.Tag != "" {
 		d.tags[n.Tag] = id
 	}
+	early, wasEarly := d.early[id]
+	delete(d.early, id)
 	d.mu.Unlock()
-	return ID(id), nil
+	if wasEarly && time.Since(early.at) < earlyActionLife {
+		d.run(id, early.key)
+	}
+}
+
+// earlyAction is an action invoked before Show learnt its notification's id.
+type earlyAction struct {
+	key string
+	at  time.Time
+}
+
+// Early actions are kept this long, and at most this many.
+const (
+	earlyActionLife = 10 * time.Second
+	maxEarlyActions = 16
+)
+
+// run carries out action key of notification id, once.
+func (d *DBus) run(id uint32, key string) {
+	n, ok := d.forget(id)
+	if !ok {
+		return
+	}
+	if fn := n.action(key); fn != nil {
+		go fn()
+	}
 }
 
 // Close withdraws a notification.
@@ -213,12 +251,15 @@ func (d *DBus) handle(sig *dbus.Signal) {
 		if err := dbus.Store(sig.Body, &id, &key); err != nil {
 			return
 		}
-		n, ok := d.forget(id)
-		if !ok {
-			return
+		d.mu.Lock()
+		_, known := d.shown[id]
+		if !known && len(d.early) < maxEarlyActions {
+			// Perhaps ours, with Show still waiting for the reply.
+			d.early[id] = earlyAction{key: key, at: time.Now()}
 		}
-		if fn := n.action(key); fn != nil {
-			go fn()
+		d.mu.Unlock()
+		if known {
+			d.run(id, key)
 		}
 	case busIface + ".NotificationClosed":
 		var id, reason uint32

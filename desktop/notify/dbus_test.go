@@ -149,3 +149,35 @@ func TestToastXML(t *testing.T) {
 		t.Fatalf("toast XML\n got %s\nwant %s", x, want)
 	}
 }
+
+// TestActionBeforeShowReturns: the server may signal an action before the
+// reply to Notify is read; the action still runs, once, when Show learns
+// the id — and a stray early signal for an id never shown runs nothing.
+func TestActionBeforeShowReturns(t *testing.T) {
+	d := &DBus{shown: map[uint32]Notification{}, tags: map[string]uint32{}, early: map[uint32]earlyAction{}}
+	d.owner = ":1.7"
+	ran := make(chan string, 2)
+	sig := func(id uint32, key string) *dbus.Signal {
+		return &dbus.Signal{Sender: ":1.7", Name: busIface + ".ActionInvoked", Body: []any{id, key}}
+	}
+	d.handle(sig(42, "accept"))
+	d.handle(sig(99, "accept")) // never shown
+	d.remember(42, 0, Notification{Actions: []Action{{Key: "accept", Label: "Accept", Do: func() { ran <- "accept" }}}})
+	select {
+	case got := <-ran:
+		if got != "accept" {
+			t.Fatalf("ran %q", got)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the early Accept was lost")
+	}
+	d.handle(sig(42, "accept")) // already handled: nothing more
+	select {
+	case got := <-ran:
+		t.Fatalf("the action ran twice (%q)", got)
+	case <-time.After(100 * time.Millisecond):
+	}
+	if _, ok := d.early[99]; !ok {
+		t.Fatal("the stray early action was not kept for its Show")
+	}
+}
