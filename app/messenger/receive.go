@@ -54,8 +54,23 @@ func (m *Messenger) Run(ctx context.Context) error {
 	return err
 }
 
+// errSessionChanged: a send took a ratchet step with the same device while
+// this envelope was being decrypted; decrypting again from the new state
+// works (nothing of the first attempt was stored).
+var errSessionChanged = errors.New("session changed during a receive step")
+
+// sessionRetries bounds how often one envelope is decrypted again after
+// losing a race with a send.
+const sessionRetries = 8
+
 func (m *Messenger) handleEnvelope(ctx context.Context, e client.Envelope) error {
 	err := m.receive(ctx, e.Body)
+	// Losing the race with a send is no reason to drop the connection and
+	// have the relay redeliver (under a steady stream of sends that meant a
+	// reconnect per envelope): try again at once.
+	for i := 0; i < sessionRetries && errors.Is(err, errSessionChanged); i++ {
+		err = m.receive(ctx, e.Body)
+	}
 	if errors.Is(err, errDrop) {
 		m.cfg.Log.Warn("dropped an envelope", "seq", e.Seq, "reason", err.Error())
 		return nil
@@ -222,7 +237,7 @@ func (m *Messenger) receiveRatchet(ctx context.Context, c store.Contact, d keys.
 	next := rec.marshal()
 	return m.commit(ctx, c, d.String(), func(old []byte) ([]byte, error) {
 		if !bytes.Equal(old, state) {
-			return nil, fmt.Errorf("session changed during a receive step")
+			return nil, errSessionChanged
 		}
 		return next, nil
 	}, nil, cm)
