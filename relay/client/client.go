@@ -84,6 +84,9 @@ func (c *Client) url(path string) string {
 	return u.String()
 }
 
+// getRetries are the pauses before a failed GET is sent again.
+var getRetries = []time.Duration{50 * time.Millisecond, 250 * time.Millisecond}
+
 // do performs one request; in (if not nil) is sent as JSON, or as raw bytes
 // when it is []byte. out (if not nil) receives the JSON answer. Errors from
 // the relay are *api.Error.
@@ -119,6 +122,18 @@ func (c *Client) do(ctx context.Context, method, path string, auth bool, hdr htt
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	resp, err := c.hc.Do(req)
+	// A GET changes nothing at the relay: when the connection breaks
+	// (EOF, reset) ask again, twice, before giving up.
+	for _, wait := range getRetries {
+		if err == nil || method != http.MethodGet || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+		resp, err = c.hc.Do(req.Clone(ctx))
+	}
 	if err != nil {
 		return fmt.Errorf("client: %s %s: %w", method, path, err)
 	}
