@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/sotto-im/sotto/app/content"
 	"github.com/sotto-im/sotto/crypto/keys"
@@ -165,6 +166,16 @@ func (m *Messenger) deliver(ctx context.Context, c store.Contact, msg *content.M
 	}
 	for _, d := range devices {
 		env, addr, err := m.encryptFor(ctx, c.ID, d, cert, plaintext)
+		// The receive path adds a contact (their first message) a moment
+		// before it stores the session that message set up: wait for it.
+		for wait := 0; errors.Is(err, errNoSession) && wait < sessionWaits; wait++ {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(sessionWait):
+			}
+			env, addr, err = m.encryptFor(ctx, c.ID, d, cert, plaintext)
+		}
 		if err != nil {
 			return err
 		}
@@ -180,6 +191,15 @@ func (m *Messenger) deliver(ctx context.Context, c store.Contact, msg *content.M
 	return nil
 }
 
+// errNoSession: no session with that device is stored (yet).
+var errNoSession = errors.New("no session with this device")
+
+// How long deliver waits for a session the receive path is storing.
+const (
+	sessionWait  = 50 * time.Millisecond
+	sessionWaits = 40
+)
+
 // encryptFor takes one ratchet step for (contact, device), commits it, and
 // seals the result to that device.
 func (m *Messenger) encryptFor(ctx context.Context, c store.ContactID, d keys.DeviceID, cert keys.SenderCertificate, plaintext []byte) ([]byte, api.Addr, error) {
@@ -189,7 +209,7 @@ func (m *Messenger) encryptFor(ctx context.Context, c store.ContactID, d keys.De
 	var peer keys.DeviceCertificate
 	_, err := m.st.UpdateSession(ctx, c, d.String(), func(state []byte) (store.SessionUpdate, error) {
 		if state == nil {
-			return store.SessionUpdate{}, fmt.Errorf("no session with this device")
+			return store.SessionUpdate{}, errNoSession
 		}
 		rec, err := parseSessionRecord(state)
 		if err != nil {
