@@ -79,6 +79,12 @@ func TestNoPlaintextOnDisk(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The protocol data of a file being sent (its transfer key) is sealed too.
+	if as, err := p.Attachments(ctx, ids[0]); err != nil || len(as) != 1 {
+		t.Fatalf("attachments: %v %v", as, err)
+	} else if err := p.SetAttachmentRemote(ctx, as[0].ID, []byte("kanarieremotepointer")); err != nil {
+		t.Fatal(err)
+	}
 	// Deleted and edited text must not linger either.
 	if err := p.EditMessage(ctx, ids[1], "kanarieedited replaced "+canaryWord(1)+" "+canaryWord(2)); err != nil {
 		t.Fatal(err)

@@ -34,6 +34,10 @@ type Message struct {
 	// Call, when set, makes the message a call log entry in the
 	// conversation (Body is empty); Direction says who called.
 	Call *CallEntry
+	// File: the message carries a file (its attachments rows; Body is the
+	// caption). Set when the row is made, before the file is stored, so a
+	// file message whose copy never completed is still told from text.
+	File bool
 }
 
 // CallEntry is what a call log entry in a conversation records.
@@ -59,6 +63,7 @@ type messageMeta struct {
 	Sender    ContactID  `json:"f,omitempty"`
 	RemoteID  []byte     `json:"r,omitempty"`
 	Call      *CallEntry `json:"c,omitempty"`
+	File      bool       `json:"a,omitempty"`
 }
 
 const messageColumns = `id, conversation_id, reply_to, sent_at, received_at, edited_at, expires_at, meta, body`
@@ -87,7 +92,7 @@ func (p *Profile) insertMessage(ctx context.Context, tx *wtx, m *Message, ac *af
 	if err != nil {
 		return 0, err
 	}
-	meta, err := json.Marshal(messageMeta{Direction: m.Direction, Status: m.Status, Sender: m.Sender, RemoteID: m.RemoteID, Call: m.Call})
+	meta, err := json.Marshal(messageMeta{Direction: m.Direction, Status: m.Status, Sender: m.Sender, RemoteID: m.RemoteID, Call: m.Call, File: m.File})
 	if err != nil {
 		return 0, err
 	}
@@ -181,7 +186,7 @@ func (p *Profile) scanMessage(r rowScanner) (Message, error) {
 		ID: MessageID(id), Conversation: ConversationID(conv), RemoteID: meta.RemoteID,
 		Direction: meta.Direction, Status: meta.Status, Sender: meta.Sender, Body: string(body),
 		ReplyTo: MessageID(replyTo.Int64), SentAt: fromMS(sent), ReceivedAt: fromNullMS(recv),
-		EditedAt: fromNullMS(edited), ExpiresAt: fromNullMS(expires), Call: meta.Call,
+		EditedAt: fromNullMS(edited), ExpiresAt: fromNullMS(expires), Call: meta.Call, File: meta.File,
 	}
 	return m, nil
 }
