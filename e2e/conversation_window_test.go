@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"image"
 	"image/color"
 	"image/png"
@@ -21,46 +20,17 @@ import (
 // bubble in the accent colour.
 func TestDesktopWindowConversation(t *testing.T) {
 	requireE2E(t)
-	bin := filepath.Join(repoRoot(t), "build", "bin")
-	for _, b := range []string{"sotto", "sotto-cli", "sotto-relay"} {
-		if _, err := os.Stat(filepath.Join(bin, b)); err != nil {
-			t.Fatalf("no %s in %s (run make build): %v", b, bin, err)
-		}
-	}
-	relay := exec.Command(filepath.Join(bin, "sotto-relay"), "serve", "--listen", "127.0.0.1:0", "--insecure-loopback",
-		"--store", "sqlite:"+filepath.Join(t.TempDir(), "relay.db"), "--pow-bits", "1", "--pow-memory", "8", "--pow-time", "1")
-	out, err := relay.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	startProcess(t, relay)
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("relay printed no address: %v", err)
-	}
-	_, url, _ := strings.Cut(strings.TrimSpace(line), " on ")
+	bin := builtBinaries(t)
+	url := startRelayProcess(t, bin)
 
 	display := startXvfb(t)
 	// No session bus: no keyring, so the profile is protected by a
 	// passphrase, which is typed into the real window's unlock screen.
 	env := appEnv(t, display, "SOTTO_PASSPHRASE="+windowPassphrase)
 
-	var dataDir string
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "SOTTO_DATA_DIR="); ok {
-			dataDir = v
-		}
-	}
-	aliceDir := filepath.Join(dataDir, "profiles", "alice")
+	aliceDir := appProfileDir(t, env, "alice")
 	bobDir := filepath.Join(t.TempDir(), "bob")
-	cli := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command(filepath.Join(bin, "sotto-cli"), args...)
-		cmd.Env = env
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("sotto-cli %s: %v\n%s", strings.Join(args, " "), err, b)
-		}
-	}
+	cli := cliRunner(t, bin, env)
 	cli("--profile", aliceDir, "init", "--handle", "alice", "--relay", url)
 	cli("--profile", bobDir, "init", "--handle", "bob", "--relay", url)
 	cli("--profile", aliceDir, "send", "@bob", "Hi Bob, this is the real window.")

@@ -33,12 +33,7 @@ import (
 //     call connected, and the ring is withdrawn.
 func TestDesktopIntegration(t *testing.T) {
 	requireE2E(t)
-	bin := filepath.Join(repoRoot(t), "build", "bin")
-	for _, b := range []string{"sotto", "sotto-cli", "sotto-relay"} {
-		if _, err := os.Stat(filepath.Join(bin, b)); err != nil {
-			t.Fatalf("no %s in %s (run make build): %v", b, bin, err)
-		}
-	}
+	bin := builtBinaries(t)
 	if _, err := exec.LookPath("gnome-keyring-daemon"); err != nil {
 		t.Fatal("gnome-keyring-daemon missing (apt install gnome-keyring)")
 	}
@@ -53,22 +48,9 @@ func TestDesktopIntegration(t *testing.T) {
 	env := appEnv(t, display, "DBUS_SESSION_BUS_ADDRESS="+bus)
 	unlockKeyring(t, env, bus)
 
-	var dataDir string
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "SOTTO_DATA_DIR="); ok {
-			dataDir = v
-		}
-	}
-	aliceDir := filepath.Join(dataDir, "profiles", "alice")
+	aliceDir := appProfileDir(t, env, "alice")
 	bobDir := filepath.Join(t.TempDir(), "bob")
-	cli := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command(filepath.Join(bin, "sotto-cli"), args...)
-		cmd.Env = env
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("sotto-cli %s: %v\n%s", strings.Join(args, " "), err, b)
-		}
-	}
+	cli := cliRunner(t, bin, env)
 	cli("--profile", aliceDir, "init", "--handle", "alice", "--relay", url)
 	cli("--profile", bobDir, "init", "--handle", "bob", "--relay", url)
 	// Calls ring only from accepted contacts: Alice and Carol write to each

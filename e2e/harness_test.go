@@ -181,3 +181,42 @@ func startApp(t *testing.T, binary string, env []string, args ...string) *logWat
 	})
 	return logs
 }
+
+// builtBinaries is build/bin, failing the test when one of the desktop app,
+// the CLI or the relay is not built there.
+func builtBinaries(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(repoRoot(t), "build", "bin")
+	for _, b := range []string{"sotto", "sotto-cli", "sotto-relay"} {
+		if _, err := os.Stat(filepath.Join(bin, b)); err != nil {
+			t.Fatalf("no %s in %s (run make build): %v", b, bin, err)
+		}
+	}
+	return bin
+}
+
+// appProfileDir is where the desktop app started with env keeps the profile
+// called name (under its SOTTO_DATA_DIR).
+func appProfileDir(t *testing.T, env []string, name string) string {
+	t.Helper()
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "SOTTO_DATA_DIR="); ok {
+			return filepath.Join(v, "profiles", name)
+		}
+	}
+	t.Fatal("the app's environment sets no SOTTO_DATA_DIR")
+	return ""
+}
+
+// cliRunner runs build/bin's sotto-cli with env and fails the test when a
+// command fails.
+func cliRunner(t *testing.T, bin string, env []string) func(args ...string) {
+	return func(args ...string) {
+		t.Helper()
+		cmd := exec.Command(filepath.Join(bin, "sotto-cli"), args...)
+		cmd.Env = env
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("sotto-cli %s: %v\n%s", strings.Join(args, " "), err, b)
+		}
+	}
+}
