@@ -21,32 +21,5 @@ func Path(name string) (string, error) {
 	return filepath.Join(home, "Library", "LaunchAgents", launchAgentLabel(name)+".plist"), nil
 }
 
-// Enable writes the LaunchAgent; launchd reads it at the next login.
-func Enable(e Entry) error {
-	if err := e.check(); err != nil {
-		return err
-	}
-	p, err := Path(e.Name)
-	if err != nil {
-		return err
-	}
-	return writeFile(p, launchAgent(e))
-}
-
-// Disable removes the LaunchAgent.
-func Disable(name string) error {
-	p, err := Path(name)
-	if err != nil {
-		return err
-	}
-	return removeFile(p)
-}
-
-// Enabled reports whether the LaunchAgent exists.
-func Enabled(name string) (bool, error) {
-	p, err := Path(name)
-	if err != nil {
-		return false, err
-	}
-	return fileExists(p)
-}
+// entryFile is the LaunchAgent property list; launchd reads it at the next login.
+func entryFile(e Entry) string { return launchAgent(e) }

@@ -25,32 +25,5 @@ func Path(name string) (string, error) {
 	return filepath.Join(dir, "autostart", name+".desktop"), nil
 }
 
-// Enable writes the XDG autostart file.
-func Enable(e Entry) error {
-	if err := e.check(); err != nil {
-		return err
-	}
-	p, err := Path(e.Name)
-	if err != nil {
-		return err
-	}
-	return writeFile(p, desktopEntry(e))
-}
-
-// Disable removes it (nothing to do when it is not there).
-func Disable(name string) error {
-	p, err := Path(name)
-	if err != nil {
-		return err
-	}
-	return removeFile(p)
-}
-
-// Enabled reports whether the file exists.
-func Enabled(name string) (bool, error) {
-	p, err := Path(name)
-	if err != nil {
-		return false, err
-	}
-	return fileExists(p)
-}
+// entryFile is the XDG autostart desktop entry.
+func entryFile(e Entry) string { return desktopEntry(e) }

@@ -53,3 +53,34 @@ func fileExists(path string) (bool, error) {
 	}
 	return true, nil
 }
+
+// Enable writes the entry's file (Path): the desktop session or launchd reads
+// it at the next login.
+func Enable(e Entry) error {
+	if err := e.check(); err != nil {
+		return err
+	}
+	p, err := Path(e.Name)
+	if err != nil {
+		return err
+	}
+	return writeFile(p, entryFile(e))
+}
+
+// Disable removes the entry's file (nothing to do when it is not there).
+func Disable(name string) error {
+	p, err := Path(name)
+	if err != nil {
+		return err
+	}
+	return removeFile(p)
+}
+
+// Enabled reports whether the entry's file exists.
+func Enabled(name string) (bool, error) {
+	p, err := Path(name)
+	if err != nil {
+		return false, err
+	}
+	return fileExists(p)
+}
