@@ -38,6 +38,11 @@ const (
 	shrinkWindow = 50
 	// maxDTXGapFrames: a timestamp gap longer than this (sender paused) is skipped, not concealed.
 	maxDTXGapFrames = 10
+	// dtxMaxBytes: an Opus packet this small is a DTX (silence) frame.
+	dtxMaxBytes = 2
+	// shedSpeechAfter: excess delay is shed in silence; only after this many windows in a row with
+	// excess and no silence to shed it in (a stream without DTX pauses) does a speech frame go.
+	shedSpeechAfter = 5
 )
 
 type audioPacket struct {
@@ -51,7 +56,9 @@ type audioPacket struct {
 // waiting while the buffer is shallower than the jitter-derived target (it may only be reordered).
 // An empty buffer is an underrun: conceal and wait, which adds one frame of delay; packets found
 // missing after underruns are skipped, not concealed again. When the buffer has held more than the
-// target for a whole window, one frame is dropped to take delay back out.
+// target for a whole window, one frame of delay is taken back out: a silent frame (DTX, or after a
+// quiet one on a stream without DTX) is skipped, and only when none came for shedSpeechAfter windows
+// is a speech frame dropped. Dropping speech would cut a syllable and put the decoder out of step.
 type audioPlayout struct {
 	pkts    map[int64]audioPacket
 	seqs    seqUnwrapper
@@ -70,6 +77,14 @@ type audioPlayout struct {
 	// reorder is how far behind the newest packet late ones have arrived lately (the deepest this
 	// window, or last window's less one); reorderWindow the deepest in the current window.
 	reorder, reorderWindow int64
+
+	start   startGauge // the packets before the first slot
+	playing bool       // the first slot has been asked for
+	// excess is how many frames of delay the windows found over the target and not yet shed.
+	excess    int
+	shed      [][]byte // packets shed since the last slot: decode them, but do not play them
+	sawDTX    bool     // the stream sends DTX frames, so silence is seen in the packets
+	lastQuiet bool     // the last decoded frame was quiet (see frameQuiet)
 
 	stats ReceiverStats
 }
@@ -91,6 +106,12 @@ func (b *audioPlayout) push(p *rtp.Packet, arrival time.Time) {
 		}
 		clear(b.pkts)
 		b.started, b.next, b.nextTS, b.highest = true, seq, ts, seq
+	}
+	if !b.playing {
+		b.start.observe(ts, arrival, seq < b.highest)
+	}
+	if len(p.Payload) <= dtxMaxBytes {
+		b.sawDTX = true
 	}
 	if seq < b.highest {
 		// It arrived after a later packet: the buffer must keep at least that many ahead.
@@ -123,6 +144,7 @@ func (b *audioPlayout) targetAhead() int64 {
 
 // slot decides the next 20 ms of audio. data is the packet to decode (or to take FEC from).
 func (b *audioPlayout) slot() (playAction, []byte) {
+	b.playing = true
 	act, data := b.take()
 	switch act {
 	case playDecode:
@@ -156,6 +178,9 @@ func (b *audioPlayout) take() (playAction, []byte) {
 		b.next++
 		b.nextTS = p.ts + FrameSamples
 		b.stalled = 0
+		if b.shedExcess(p) {
+			return b.take()
+		}
 		return playDecode, p.payload
 	}
 	if b.highest > b.next {
@@ -198,6 +223,35 @@ func (b *audioPlayout) earliest() int64 {
 	return first
 }
 
+// shedExcess sheds p (already taken off the buffer) when the buffer holds excess delay and p is
+// silence — or excess has waited shedSpeechAfter windows for silence — so the slot plays the packet
+// after it.
+func (b *audioPlayout) shedExcess(p audioPacket) bool {
+	silent := len(p.payload) <= dtxMaxBytes || !b.sawDTX && b.lastQuiet
+	if b.excess == 0 || !silent && b.excess < shedSpeechAfter || b.highest-b.next+1 <= b.targetAhead() {
+		return false
+	}
+	if _, ok := b.pkts[b.next]; !ok {
+		return false
+	}
+	b.excess--
+	b.stats.FramesDropped++
+	b.shed = append(b.shed, p.payload)
+	return true
+}
+
+// takeShed returns the packets shed since the last call. The receiver decodes them without playing
+// them, so its decoder's state stays what the sender's encoder expects and the audio after a shed
+// frame is decoded exactly as if nothing had been dropped.
+func (b *audioPlayout) takeShed() [][]byte {
+	shed := b.shed
+	b.shed = nil
+	return shed
+}
+
+// decoded tells the buffer whether the frame just decoded was quiet (see frameQuiet).
+func (b *audioPlayout) decoded(quiet bool) { b.lastQuiet = quiet }
+
 func (b *audioPlayout) shrink() {
 	ahead := max(b.highest-b.next+1, 0)
 	if _, ok := b.pkts[b.next]; !ok {
@@ -209,12 +263,9 @@ func (b *audioPlayout) shrink() {
 		return
 	}
 	if b.minAhead > b.targetAhead() {
-		if p, ok := b.pkts[b.next]; ok {
-			delete(b.pkts, b.next)
-			b.next++
-			b.nextTS = p.ts + FrameSamples
-			b.stats.FramesDropped++
-		}
+		b.excess++
+	} else {
+		b.excess = 0
 	}
 	b.stats.TargetDelay = time.Duration(b.targetAhead()+1) * FrameDuration
 	b.windowTicks, b.minAhead = 0, math.MaxInt64

@@ -38,6 +38,7 @@ type AudioReceiver struct {
 	buf     *audioPlayout
 	sink    AudioSink
 	first   chan struct{} // closed at the first packet
+	firstAt time.Time     // when it arrived
 	gotOne  bool
 	stopped bool
 	sinkErr error
@@ -79,7 +80,7 @@ func (r *AudioReceiver) read(ctx context.Context) {
 		r.buf.push(p, now)
 		r.buf.stats.LastPacket = now
 		if !r.gotOne {
-			r.gotOne = true
+			r.gotOne, r.firstAt = true, now
 			close(r.first)
 		}
 		r.mu.Unlock()
@@ -93,11 +94,7 @@ func (r *AudioReceiver) play(ctx context.Context) {
 	case <-ctx.Done():
 		return
 	}
-	// The first slot is one frame after the first packet: a frame of headroom for jitter from the
-	// start; the buffer adapts from there.
-	select {
-	case <-time.After(FrameDuration):
-	case <-ctx.Done():
+	if !r.waitStart(ctx) {
 		return
 	}
 	pcm := make([]int16, FrameSamples)
@@ -107,12 +104,20 @@ func (r *AudioReceiver) play(ctx context.Context) {
 		clock.wait()
 		r.mu.Lock()
 		act, data := r.buf.slot()
+		shed := r.buf.takeShed()
 		r.mu.Unlock()
+		for _, p := range shed {
+			_, _ = r.dec.Decode(p, pcm) // keeps the decoder in step; not played
+		}
 		var n int
 		var err error
 		switch act {
 		case playDecode:
 			n, err = r.dec.Decode(data, pcm)
+			quiet := err == nil && frameQuiet(pcm[:n])
+			r.mu.Lock()
+			r.buf.decoded(quiet)
+			r.mu.Unlock()
 		case playFEC:
 			n, err = r.dec.DecodeFEC(data, pcm)
 		default:
@@ -136,6 +141,31 @@ func (r *AudioReceiver) play(ctx context.Context) {
 			clear(pcm)
 		}
 		r.write(pcm)
+	}
+}
+
+// startPoll is how often the receiver looks whether playout can start (see readyToStart).
+const startPoll = 5 * time.Millisecond
+
+// waitStart waits until the buffer is ready for its first slot; false if ctx ended first.
+func (r *AudioReceiver) waitStart(ctx context.Context) bool {
+	tick := time.NewTicker(startPoll)
+	defer tick.Stop()
+	for {
+		r.mu.Lock()
+		ready := r.buf.readyToStart(time.Since(r.firstAt))
+		r.mu.Unlock()
+		if ready {
+			r.mu.Lock()
+			r.buf.stats.StartDelay = time.Since(r.firstAt)
+			r.mu.Unlock()
+			return true
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return false
+		}
 	}
 }
 

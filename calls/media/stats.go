@@ -23,6 +23,9 @@ type ReceiverStats struct {
 	DecodeErrors      uint64
 	KeyframeRequests  uint64
 
+	// StartDelay (audio) is from the first packet's arrival to the first slot played: the
+	// headroom the buffer started with (see readyToStart).
+	StartDelay  time.Duration
 	Jitter      time.Duration // RFC 3550 interarrival jitter
 	TargetDelay time.Duration // audio: the buffer's current target; video: the NACK wait bound
 	LastPacket  time.Time

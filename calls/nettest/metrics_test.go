@@ -97,10 +97,10 @@ func audioResumedAfter(samples []sample, t time.Time) (time.Time, bool) {
 // audioLine is a receiver's audio figures on one line.
 func audioLine(st media.ReceiverStats) string {
 	slots := st.FramesDecoded + st.FramesFEC + st.FramesConcealed
-	return fmt.Sprintf("slots=%d decoded=%d fec=%d concealed=%d (%.1f%%) longest_gap=%dms lost=%d late=%d dropped=%d underruns=%d jitter=%v target=%v",
+	return fmt.Sprintf("slots=%d decoded=%d fec=%d concealed=%d (%.1f%%) longest_gap=%dms lost=%d late=%d dropped=%d underruns=%d jitter=%v target=%v start=%v",
 		slots, st.FramesDecoded, st.FramesFEC, st.FramesConcealed, pct(st.FramesConcealed, slots),
 		gapMillis(st), st.PacketsLost, st.PacketsLate, st.FramesDropped, st.Underruns,
-		st.Jitter.Round(time.Millisecond), st.TargetDelay)
+		st.Jitter.Round(time.Millisecond), st.TargetDelay, st.StartDelay.Round(time.Millisecond))
 }
 
 // gapMillis is the longest concealed run as audio time.
