@@ -93,6 +93,12 @@ type Messenger struct {
 	outboxKick chan struct{}
 	ktKick     chan struct{} // a (re)connect: audit the account's own log entries
 	calls      callHook
+
+	// sending holds the outgoing messages someone is sending right now
+	// (see claim); retried, when the person last asked to retry each.
+	sendingMu sync.Mutex
+	sending   map[store.MessageID]bool
+	retried   map[store.MessageID]time.Time
 }
 
 // Create makes a new account: identity and device keys, prekeys, a profile in

@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"time"
 
 	"github.com/sotto-im/sotto/app/content"
 	"github.com/sotto-im/sotto/crypto/attachment"
@@ -28,19 +29,34 @@ var ErrTooLarge = errors.New("messenger: file is larger than 100 MB")
 type Progress func(done, total int64)
 
 // blobUploader collects ciphertext and uploads it in blobs as they fill,
-// hashing everything it is given.
+// hashing everything it is given. Once an upload fails it keeps the error
+// and takes no more blobs; lenient, it still accepts (and drops) what it is
+// given, so the one pass that also keeps the local copy runs to the end.
 type blobUploader struct {
 	ctx      context.Context
 	m        *Messenger
 	buf      []byte
 	hash     hash.Hash
 	blobs    []string
+	expires  time.Time
 	sent     int64
 	total    int64
 	progress Progress
+	lenient  bool
+	err      error
+}
+
+func (m *Messenger) newUploader(ctx context.Context, total int64, progress Progress) *blobUploader {
+	return &blobUploader{ctx: ctx, m: m, hash: sha256.New(), total: total, progress: progress}
 }
 
 func (u *blobUploader) Write(p []byte) (int, error) {
+	if u.err != nil {
+		if u.lenient {
+			return len(p), nil
+		}
+		return 0, u.err
+	}
 	u.hash.Write(p)
 	n := len(p)
 	for len(p) > 0 {
@@ -49,6 +65,9 @@ func (u *blobUploader) Write(p []byte) (int, error) {
 		p = p[k:]
 		if len(u.buf) == blobSize {
 			if err := u.flush(); err != nil {
+				if u.lenient {
+					return n, nil
+				}
 				return 0, err
 			}
 		}
@@ -57,14 +76,22 @@ func (u *blobUploader) Write(p []byte) (int, error) {
 }
 
 func (u *blobUploader) flush() error {
+	if u.err != nil {
+		return u.err
+	}
 	if len(u.buf) == 0 {
 		return nil
 	}
 	resp, err := u.m.relay.Upload(u.ctx, u.buf)
 	if err != nil {
-		return fmt.Errorf("upload: %w", err)
+		u.err = fmt.Errorf("upload: %w", err)
+		u.buf = nil
+		return u.err
 	}
 	u.blobs = append(u.blobs, resp.ID)
+	if u.expires.IsZero() || resp.Expires.Before(u.expires) {
+		u.expires = resp.Expires
+	}
 	u.sent += int64(len(u.buf))
 	u.buf = u.buf[:0]
 	if u.progress != nil {
@@ -73,9 +100,33 @@ func (u *blobUploader) flush() error {
 	return nil
 }
 
+// pointer is what the finished upload made, under key.
+func (u *blobUploader) pointer(key attachment.Key) *filePointer {
+	p := &filePointer{Key: key, Blobs: u.blobs, Expires: u.expires}
+	copy(p.Digest[:], u.hash.Sum(nil))
+	return p
+}
+
+// progressFor reports an upload's steps as events naming the message, and
+// to the caller's own function if there is one.
+func (m *Messenger) progressFor(c store.ContactID, conv store.ConversationID, id store.MessageID, progress Progress) Progress {
+	return func(done, total int64) {
+		m.cfg.Events.Emit(Event{Kind: EventProgress, Contact: c, Conversation: conv, Message: id, Done: done, Total: total})
+		if progress != nil {
+			progress(done, total)
+		}
+	}
+}
+
 // SendFile encrypts a file, uploads it, keeps a copy in the profile and
 // sends the contact the key and where to fetch it. size is the file's length
 // (it is checked against what r yields).
+//
+// Once the local copy is kept the message stays: if the upload or the
+// delivery fails, it is returned pending with the error, and the outbox
+// sends it later (uploading again from the copy only if the upload did not
+// finish or its blobs are about to expire at the relay). If r cannot be read
+// in full, nothing was sent and the message goes.
 func (m *Messenger) SendFile(ctx context.Context, h handle.Handle, name, mime string, r io.Reader, size int64, caption string, progress Progress) (store.Message, error) {
 	if size > content.MaxAttachmentSize {
 		return store.Message{}, ErrTooLarge
@@ -94,40 +145,36 @@ func (m *Messenger) SendFile(ctx context.Context, h handle.Handle, name, mime st
 	if err := msg.Validate(); err != nil {
 		return store.Message{}, err
 	}
-
-	// Encrypt and upload, and keep the local copy, in one pass over r.
-	up := &blobUploader{ctx: ctx, m: m, hash: sha256.New(), total: attachment.EncryptedSize(size)}
-	enc, err := attachment.NewWriter(up, key)
-	if err != nil {
-		return store.Message{}, err
-	}
 	row := store.Message{Conversation: conv.ID, RemoteID: msg.ID[:], Direction: store.Outgoing,
-		Status: store.StatusPending, Body: caption, SentAt: msg.SentAt}
+		Status: store.StatusPending, Body: caption, SentAt: msg.SentAt, File: true}
 	if conv.DisappearAfter > 0 {
 		row.ExpiresAt = msg.SentAt.Add(conv.DisappearAfter)
 	}
 	if row.ID, err = m.st.InsertMessage(ctx, row); err != nil {
 		return store.Message{}, fmt.Errorf("store message: %w", err)
 	}
-	// Every upload step is an event naming the message, besides the caller's
-	// own progress function.
-	up.progress = func(done, total int64) {
-		m.cfg.Events.Emit(Event{Kind: EventProgress, Contact: c.ID, Conversation: conv.ID, Message: row.ID, Done: done, Total: total})
-		if progress != nil {
-			progress(done, total)
-		}
-	}
-	fail := func(err error) (store.Message, error) {
-		// Nothing was sent: the message goes, so the chat shows no ghost.
+	// The outbox leaves the message alone until this send is done with it.
+	m.claim(row.ID)
+	defer m.release(row.ID)
+
+	// Encrypt and upload, and keep the local copy, in one pass over r.
+	up := m.newUploader(ctx, attachment.EncryptedSize(size), m.progressFor(c.ID, conv.ID, row.ID, progress))
+	up.lenient = true
+	enc, err := attachment.NewWriter(up, key)
+	if err != nil {
 		_ = m.st.DeleteMessage(ctx, row.ID)
 		return store.Message{}, err
 	}
 	pr, pw := io.Pipe()
-	localDone := make(chan error, 1)
+	type kept struct {
+		id  store.AttachmentID
+		err error
+	}
+	localDone := make(chan kept, 1)
 	go func() {
-		_, err := m.st.AddAttachment(ctx, row.ID, store.AttachmentInfo{Name: name, MIME: mime}, pr)
+		id, err := m.st.AddAttachment(ctx, row.ID, store.AttachmentInfo{Name: name, MIME: mime}, pr)
 		pr.CloseWithError(err)
-		localDone <- err
+		localDone <- kept{id, err}
 	}()
 	n, err := io.Copy(io.MultiWriter(enc, pw), io.LimitReader(r, content.MaxAttachmentSize+1))
 	if err == nil && n != size {
@@ -136,29 +183,93 @@ func (m *Messenger) SendFile(ctx context.Context, h handle.Handle, name, mime st
 	if err == nil {
 		err = enc.Close()
 	}
-	if err == nil {
-		err = up.flush()
-	}
 	pw.CloseWithError(err)
-	if lerr := <-localDone; err == nil && lerr != nil {
-		err = fmt.Errorf("keep a copy: %w", lerr)
+	local := <-localDone
+	if err == nil && local.err != nil {
+		err = fmt.Errorf("keep a copy: %w", local.err)
 	}
 	if err != nil {
-		return fail(err)
+		// Nothing was sent and there is nothing to send from: the message
+		// goes, so the chat shows no ghost.
+		_ = m.st.DeleteMessage(ctx, row.ID)
+		return store.Message{}, err
 	}
-	msg.Attachment.Blobs = up.blobs
-	copy(msg.Attachment.Digest[:], up.hash.Sum(nil))
+	_ = up.flush()
 	m.cfg.Events.Emit(Event{Kind: EventMessage, Contact: c.ID, Conversation: conv.ID, Message: row.ID})
+	if up.err != nil {
+		m.release(row.ID)
+		m.kickOutbox()
+		return row, up.err
+	}
+	ptr := up.pointer(key)
+	defer ptr.wipe()
+	if err := m.st.SetAttachmentRemote(ctx, local.id, ptr.marshal()); err != nil {
+		m.cfg.Log.Warn("file pointer not kept: a retry will upload again", "err", err.Error())
+	}
+	msg.Attachment.Blobs, msg.Attachment.Digest = ptr.Blobs, ptr.Digest
 	if err := m.deliver(ctx, c, msg); err != nil {
-		// The pointer is not kept for a retry: the outbox resends text only.
-		_ = m.setStatus(ctx, c.ID, conv.ID, row.ID, store.StatusFailed)
+		m.release(row.ID)
+		m.kickOutbox()
 		return row, err
 	}
-	if err := m.setStatus(ctx, c.ID, conv.ID, row.ID, store.StatusSent); err != nil {
+	if err := m.sent(ctx, c.ID, conv.ID, row.ID, local.id); err != nil {
 		return row, err
 	}
 	row.Status = store.StatusSent
 	return row, nil
+}
+
+// sent records that the relay has a file message: its status moves on and
+// the pointer (with the file's key) is no longer kept.
+func (m *Messenger) sent(ctx context.Context, c store.ContactID, conv store.ConversationID, id store.MessageID, file store.AttachmentID) error {
+	if err := m.setStatus(ctx, c, conv, id, store.StatusSent); err != nil {
+		return err
+	}
+	if err := m.st.SetAttachmentRemote(ctx, file, nil); err != nil {
+		m.cfg.Log.Warn("file pointer not cleared", "err", err.Error())
+	}
+	return nil
+}
+
+// uploadCopy encrypts the kept copy of a file under a fresh key and uploads
+// it again, for a file message whose first upload did not finish or whose
+// blobs are expiring at the relay.
+func (m *Messenger) uploadCopy(ctx context.Context, c store.ContactID, conv store.ConversationID, row store.Message, a store.AttachmentInfo) (*filePointer, error) {
+	rc, err := m.st.OpenAttachment(ctx, a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the kept copy of the file: %v", errUnsendable, err)
+	}
+	defer rc.Close()
+	key, err := attachment.GenerateKey(m.cfg.Rand)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(key[:])
+	up := m.newUploader(ctx, attachment.EncryptedSize(a.Size), m.progressFor(c, conv, row.ID, nil))
+	enc, err := attachment.NewWriter(up, key)
+	if err != nil {
+		return nil, err
+	}
+	n, err := io.Copy(enc, rc)
+	if err == nil {
+		err = enc.Close()
+	}
+	if err == nil {
+		err = up.flush()
+	}
+	if up.err != nil {
+		return nil, up.err
+	}
+	if err != nil {
+		if errors.Is(err, store.ErrTampered) {
+			return nil, fmt.Errorf("%w: the kept copy of the file: %v", errUnsendable, err)
+		}
+		return nil, fmt.Errorf("read the kept copy of the file: %w", err)
+	}
+	if n != a.Size {
+		return nil, fmt.Errorf("%w: the kept copy of the file is %d bytes, not %d", errUnsendable, n, a.Size)
+	}
+	return up.pointer(key), nil
 }
 
 // fetchAttachment downloads the blobs of a received attachment into a

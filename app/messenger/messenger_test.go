@@ -53,6 +53,7 @@ type peer struct {
 	mu     sync.Mutex
 	events []Event
 	wake   chan struct{}
+	now    func() time.Time // nil: the real clock
 }
 
 func (p *peer) Emit(e Event) {
@@ -67,7 +68,13 @@ func (p *peer) Emit(e Event) {
 
 func newPeer(t *testing.T, relayURL, name string) *peer {
 	t.Helper()
-	p := &peer{t: t, dir: filepath.Join(t.TempDir(), name), wake: make(chan struct{}, 1)}
+	return newPeerAt(t, relayURL, name, nil)
+}
+
+// newPeerAt makes a peer whose clock is now (nil: the real one).
+func newPeerAt(t *testing.T, relayURL, name string, now func() time.Time) *peer {
+	t.Helper()
+	p := &peer{t: t, dir: filepath.Join(t.TempDir(), name), wake: make(chan struct{}, 1), now: now}
 	m, err := Create(context.Background(), p.config(), relayURL, handle.MustParse(name), nil)
 	if err != nil {
 		t.Fatalf("create %s: %v", name, err)
@@ -79,7 +86,7 @@ func newPeer(t *testing.T, relayURL, name string) *peer {
 }
 
 func (p *peer) config() Config {
-	return Config{Dir: p.dir, Store: storeOptions(), Events: p, Log: slog.New(slog.NewTextHandler(testWriter{p.t}, nil))}
+	return Config{Dir: p.dir, Store: storeOptions(), Events: p, Log: slog.New(slog.NewTextHandler(testWriter{p.t}, nil)), Now: p.now}
 }
 
 // testWriter sends logs to the test's log.

@@ -340,7 +340,8 @@ func (m *Messenger) commit(ctx context.Context, c store.Contact, device string, 
 func (m *Messenger) incomingRow(ctx context.Context, c store.Contact, conv store.Conversation, msg *content.Message) (*store.Message, error) {
 	now := m.cfg.Now()
 	row := &store.Message{Conversation: conv.ID, RemoteID: msg.ID[:], Direction: store.Incoming,
-		Status: store.StatusDelivered, Sender: c.ID, Body: msg.Text, SentAt: msg.SentAt, ReceivedAt: now}
+		Status: store.StatusDelivered, Sender: c.ID, Body: msg.Text, SentAt: msg.SentAt, ReceivedAt: now,
+		File: msg.Kind == content.KindAttachment}
 	if !msg.ReplyTo.IsZero() {
 		if orig, err := m.st.MessageByRemoteID(ctx, msg.ReplyTo[:]); err == nil && orig.Conversation == conv.ID {
 			row.ReplyTo = orig.ID
