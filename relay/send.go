@@ -16,16 +16,26 @@ import (
 )
 
 // tokenCache keeps recipients' delivery-token hashes for a few seconds so
-// a burst of sealed sends costs one read, not one per envelope. A changed
-// token takes effect within tokenCacheTTL.
+// a burst of sealed sends costs one read, not one per envelope; concurrent
+// misses for one recipient share that read. A changed token takes effect
+// within tokenCacheTTL.
 type tokenCache struct {
-	mu sync.Mutex
-	m  map[api.Addr]cachedToken
+	mu       sync.Mutex
+	m        map[api.Addr]cachedToken
+	fetching map[api.Addr]*tokenFetch
 }
 
 type cachedToken struct {
 	hash    []byte
 	fetched time.Time
+}
+
+// tokenFetch is one read in progress; done is closed when hash and err
+// are set.
+type tokenFetch struct {
+	done chan struct{}
+	hash []byte
+	err  error
 }
 
 const (
@@ -35,23 +45,42 @@ const (
 
 func (s *Server) deliveryTokenHash(ctx context.Context, to api.Addr) ([]byte, error) {
 	now := s.cfg.Now()
-	s.tokens.mu.Lock()
-	c, ok := s.tokens.m[to]
-	s.tokens.mu.Unlock()
-	if ok && now.Sub(c.fetched) < tokenCacheTTL {
+	t := &s.tokens
+	t.mu.Lock()
+	if c, ok := t.m[to]; ok && now.Sub(c.fetched) < tokenCacheTTL {
+		t.mu.Unlock()
 		return c.hash, nil
 	}
-	d, err := s.st.Device(ctx, to)
-	if err != nil {
-		return nil, err
+	if f := t.fetching[to]; f != nil {
+		t.mu.Unlock()
+		select {
+		case <-f.done:
+			return f.hash, f.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
-	s.tokens.mu.Lock()
-	if s.tokens.m == nil || len(s.tokens.m) >= tokenCacheMax {
-		s.tokens.m = map[api.Addr]cachedToken{}
+	f := &tokenFetch{done: make(chan struct{})}
+	if t.fetching == nil {
+		t.fetching = map[api.Addr]*tokenFetch{}
 	}
-	s.tokens.m[to] = cachedToken{hash: d.DeliveryTokenHash, fetched: now}
-	s.tokens.mu.Unlock()
-	return d.DeliveryTokenHash, nil
+	t.fetching[to] = f
+	t.mu.Unlock()
+
+	// The read is shared, so no one caller's context may cut it short.
+	d, err := s.st.Device(s.ctx, to)
+	f.hash, f.err = d.DeliveryTokenHash, err
+	t.mu.Lock()
+	delete(t.fetching, to)
+	if err == nil {
+		if t.m == nil || len(t.m) >= tokenCacheMax {
+			t.m = map[api.Addr]cachedToken{}
+		}
+		t.m[to] = cachedToken{hash: d.DeliveryTokenHash, fetched: now}
+	}
+	t.mu.Unlock()
+	close(f.done)
+	return f.hash, f.err
 }
 
 // send admits and durably stores one envelope. A sealed envelope needs the
@@ -59,34 +88,68 @@ func (s *Server) deliveryTokenHash(ctx context.Context, to api.Addr) ([]byte, er
 // sender must be an authenticated device (first contact) and is recorded.
 // It returns only after the envelope's commit.
 func (s *Server) send(ctx context.Context, to api.Addr, token []byte, sender *api.Addr, body []byte) (api.SendResponse, error) {
+	e, err := s.admit(ctx, to, token, sender, body)
+	if err != nil {
+		return api.SendResponse{}, err
+	}
+	seq, err := s.st.Enqueue(ctx, e)
+	return s.stored(e, seq, err)
+}
+
+// sendAsync is send reporting to done instead of returning: the envelope
+// is admitted on the caller's goroutine, and done is called after its
+// commit — on the store's writer goroutine when the store is an
+// AsyncWriter (so it must be quick), else on a goroutine of its own.
+func (s *Server) sendAsync(ctx context.Context, to api.Addr, token []byte, sender *api.Addr, body []byte, done func(api.SendResponse, error)) {
+	e, err := s.admit(ctx, to, token, sender, body)
+	if err != nil {
+		done(api.SendResponse{}, err)
+		return
+	}
+	if aw, ok := s.st.(store.AsyncWriter); ok {
+		aw.EnqueueAsync(ctx, e, func(seq uint64, err error) { done(s.stored(e, seq, err)) })
+		return
+	}
+	go func() {
+		seq, err := s.st.Enqueue(ctx, e)
+		done(s.stored(e, seq, err))
+	}()
+}
+
+// admit checks a send and returns the envelope to store, with its id and
+// times.
+func (s *Server) admit(ctx context.Context, to api.Addr, token []byte, sender *api.Addr, body []byte) (store.Envelope, error) {
 	if len(body) == 0 {
-		return api.SendResponse{}, api.Errorf(api.CodeBadRequest, "empty envelope")
+		return store.Envelope{}, api.Errorf(api.CodeBadRequest, "empty envelope")
 	}
 	if len(body) > api.MaxEnvelope {
-		return api.SendResponse{}, api.Errorf(api.CodeTooLarge, "envelope over %d bytes", api.MaxEnvelope)
+		return store.Envelope{}, api.Errorf(api.CodeTooLarge, "envelope over %d bytes", api.MaxEnvelope)
 	}
 	if token != nil {
 		if len(token) != api.DeliveryTokenSize {
-			return api.SendResponse{}, api.Errorf(api.CodeDeliveryDenied, "delivery token must be %d bytes", api.DeliveryTokenSize)
+			return store.Envelope{}, api.Errorf(api.CodeDeliveryDenied, "delivery token must be %d bytes", api.DeliveryTokenSize)
 		}
 		want, err := s.deliveryTokenHash(ctx, to)
 		if errors.Is(err, store.ErrNotFound) {
-			return api.SendResponse{}, api.Errorf(api.CodeNotFound, "unknown recipient")
+			return store.Envelope{}, api.Errorf(api.CodeNotFound, "unknown recipient")
 		}
 		if err != nil {
-			return api.SendResponse{}, err
+			return store.Envelope{}, err
 		}
 		got := sha256.Sum256(token)
 		if want == nil || subtle.ConstantTimeCompare(want, got[:]) != 1 {
-			return api.SendResponse{}, api.Errorf(api.CodeDeliveryDenied, "wrong delivery token")
+			return store.Envelope{}, api.Errorf(api.CodeDeliveryDenied, "wrong delivery token")
 		}
 		sender = nil
 	} else if sender == nil {
-		return api.SendResponse{}, api.Errorf(api.CodeDeliveryDenied, "a sealed envelope needs the recipient's delivery token")
+		return store.Envelope{}, api.Errorf(api.CodeDeliveryDenied, "a sealed envelope needs the recipient's delivery token")
 	}
 	now := s.cfg.Now()
-	e := store.Envelope{To: to, ID: api.NewEnvelopeID(), Sender: sender, SentAt: now, Expires: now.Add(s.cfg.EnvelopeTTL), Body: body}
-	seq, err := s.st.Enqueue(ctx, e)
+	return store.Envelope{To: to, ID: api.NewEnvelopeID(), Sender: sender, SentAt: now, Expires: now.Add(s.cfg.EnvelopeTTL), Body: body}, nil
+}
+
+// stored turns the store's answer for e into the send's.
+func (s *Server) stored(e store.Envelope, seq uint64, err error) (api.SendResponse, error) {
 	if errors.Is(err, store.ErrNotFound) {
 		return api.SendResponse{}, api.Errorf(api.CodeNotFound, "unknown recipient")
 	}

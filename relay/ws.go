@@ -2,6 +2,7 @@ package relay
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/sotto-im/sotto/relay/api"
+	"github.com/sotto-im/sotto/relay/internal/wsio"
 	"github.com/sotto-im/sotto/relay/store"
 )
 
@@ -395,9 +397,19 @@ func (c *conn) next() (envs []store.Envelope, from uint64, fetch, closed bool) {
 }
 
 // deliver pushes queued envelopes in sequence order until the queue is
-// empty and nobody woke it meanwhile.
+// empty and nobody woke it meanwhile. What it has in hand leaves in as few
+// messages as the batch limits allow: one write, one read on the client
+// and one ack for a device's share of a group commit.
 func (c *conn) deliver() {
-	buf := make([]byte, 0, 1536)
+	bp, _ := pushBuffers.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	defer func() {
+		if cap(*bp) <= maxKeptPushBuffer {
+			pushBuffers.Put(bp)
+		}
+	}()
 	for {
 		envs, from, fetch, closed := c.next()
 		if closed {
@@ -414,17 +426,19 @@ func (c *conn) deliver() {
 				return
 			}
 		}
-		for _, e := range envs {
-			buf = api.AppendEnvelope(buf[:0], e.Seq, e.ID, e.SentAt.UnixMilli(), e.Sender, e.Body)
-			if err := c.write(buf); err != nil {
+		for rest := envs; len(rest) > 0; {
+			var n int
+			*bp, n = appendPush((*bp)[:0], rest)
+			if err := c.write(*bp); err != nil {
 				c.stopDelivery()
 				c.close()
 				return
 			}
-			c.s.metrics.pushed.Add(1)
+			c.s.metrics.pushed.Add(int64(n))
 			c.mu.Lock()
-			c.lastSent = e.Seq
+			c.lastSent = rest[n-1].Seq
 			c.mu.Unlock()
+			rest = rest[n:]
 		}
 		if fetch && len(envs) == fetchBatch {
 			c.mu.Lock()
@@ -442,6 +456,46 @@ func (c *conn) deliver() {
 	}
 }
 
+// pushBuffers hold the messages deliver builds; one larger than
+// maxKeptPushBuffer (a backlog of big envelopes) is not kept.
+var pushBuffers sync.Pool
+
+const maxKeptPushBuffer = 64 << 10
+
+// appendPush appends one WebSocket message pushing envs[:n] to b: a lone
+// Envelope frame, or a Batch of as many as fit its limits. n ≥ 1.
+func appendPush(b []byte, envs []store.Envelope) ([]byte, int) {
+	e := &envs[0]
+	if len(envs) == 1 || envelopeFrameSize(e)+envelopeFrameSize(&envs[1])+10 > api.MaxMessage {
+		return api.AppendEnvelope(b, e.Seq, e.ID, e.SentAt.UnixMilli(), e.Sender, e.Body), 1
+	}
+	b = append(b, api.FrameVersion, byte(api.FrameBatch))
+	n, size := 0, 2
+	for n < len(envs) && n < api.MaxBatchFrames {
+		e := &envs[n]
+		fs := envelopeFrameSize(e)
+		if size+4+fs > api.MaxMessage {
+			break
+		}
+		at := len(b)
+		b = append(b, 0, 0, 0, 0)
+		b = api.AppendEnvelope(b, e.Seq, e.ID, e.SentAt.UnixMilli(), e.Sender, e.Body)
+		binary.BigEndian.PutUint32(b[at:], uint32(len(b)-at-4))
+		size += 4 + fs
+		n++
+	}
+	return b, n
+}
+
+// envelopeFrameSize is the length of e's Envelope frame.
+func envelopeFrameSize(e *store.Envelope) int {
+	n := 2 + 8 + 16 + 8 + 1 + len(e.Body)
+	if e.Sender != nil {
+		n += 16
+	}
+	return n
+}
+
 func (c *conn) stopDelivery() {
 	c.mu.Lock()
 	c.running = false
@@ -451,12 +505,20 @@ func (c *conn) stopDelivery() {
 func (c *conn) readLoop() {
 	bad := 0
 	one := make([][]byte, 1)
+	// The idle deadline moves with each message, but re-arming the
+	// socket's timer costs more than reading a small frame: it is moved
+	// only once a small part of the timeout has passed.
+	idle := c.s.cfg.IdleTimeout
+	armed := time.Now()
 	for {
-		mt, b, err := c.ws.ReadMessage()
+		mt, b, err := wsio.ReadMessage(c.ws)
 		if err != nil {
 			return
 		}
-		_ = c.ws.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
+		if now := time.Now(); now.Sub(armed) > idle/64 {
+			_ = c.ws.SetReadDeadline(now.Add(idle))
+			armed = now
+		}
 		frames := one
 		frames[0] = b
 		var e *api.Error
@@ -526,9 +588,40 @@ func (c *conn) ack(seq uint64) *api.Error {
 	c.mu.Unlock()
 	c.s.metrics.acks.Add(1)
 	if start {
-		go c.ackLoop()
+		c.storeAck(seq)
 	}
 	return nil
+}
+
+// storeAck deletes up to target in the store, without a goroutine when
+// the store reports commits to a callback; acks arriving meanwhile are
+// taken up after it.
+func (c *conn) storeAck(target uint64) {
+	aw, ok := c.s.st.(store.AsyncWriter)
+	if !ok {
+		go c.ackLoop()
+		return
+	}
+	aw.AckAsync(c.s.ctx, c.dev, target, func(err error) {
+		c.mu.Lock()
+		if err != nil {
+			c.acking = false
+			c.mu.Unlock()
+			c.s.log.Warn("ack failed", "err", err)
+			return
+		}
+		c.acked = max(c.acked, target)
+		more := c.ackTarget > c.acked
+		if !more {
+			c.acking = false
+		}
+		c.mu.Unlock()
+		if more {
+			// Not from here: this runs on the store's writer, which must
+			// not wait for its own queue.
+			go c.ackLoop()
+		}
+	})
 }
 
 func (c *conn) ackLoop() {
@@ -592,19 +685,13 @@ func (c *conn) sendFrame(f api.Frame) *api.Error {
 		c.s.metrics.rateLimited.Add(1)
 		return rateLimited(time.Second)
 	}
-	// ReadMessage returns a fresh buffer per message, so the body and token
-	// (which alias it, also inside a batch) may be kept after reading on.
-	body, token, req, to := f.Body, f.DeliveryToken, f.Req, f.Recipient
+	// wsio.ReadMessage returns a fresh buffer per message, so the body and
+	// token (which alias it, also inside a batch) may be kept after reading
+	// on.
+	req := f.Req
 	c.inflight <- struct{}{} // backpressure: stop reading while full
-	go func() {
-		defer func() { <-c.inflight }()
-		defer func() {
-			if v := recover(); v != nil {
-				c.s.log.Error("send panic", "panic", fmt.Sprint(v))
-				c.queue(api.AppendError(nil, req, api.Errorf(api.CodeInternal, "internal error")))
-			}
-		}()
-		res, err := c.s.send(c.s.ctx, to, token, sender, body)
+	c.s.sendAsync(c.s.ctx, f.Recipient, f.DeliveryToken, sender, f.Body, func(res api.SendResponse, err error) {
+		<-c.inflight
 		if err != nil {
 			var e *api.Error
 			if !errors.As(err, &e) {
@@ -616,6 +703,6 @@ func (c *conn) sendFrame(f api.Frame) *api.Error {
 			return
 		}
 		c.queue(api.AppendSendResult(make([]byte, 0, 30), req, res.Seq, res.ID))
-	}()
+	})
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/sotto-im/sotto/relay/api"
+	"github.com/sotto-im/sotto/relay/internal/wsio"
 )
 
 // Envelope is one received envelope.
@@ -38,9 +39,12 @@ type Conn struct {
 	nextReq uint32
 	pending map[uint32]chan sendResult
 	err     error
-	// outq holds frames (sends, acks) for the flusher, which writes what
-	// has accumulated as one message.
+	// outq holds send frames for the flusher, which writes what has
+	// accumulated as one message; ackSeq is the highest sequence acked and
+	// not yet written (acks are cumulative, so a burst of them leaves as
+	// one ack frame).
 	outq     [][]byte
+	ackSeq   uint64
 	flushing bool
 
 	envelopes chan Envelope
@@ -71,7 +75,11 @@ type DialOptions struct {
 	LocalIP net.IP
 }
 
-var dialer = websocket.Dialer{HandshakeTimeout: 15 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 4096}
+// The write buffer holds a whole batch of pipelined sends in the usual
+// case (the client masks and writes one buffer per WebSocket frame); it is
+// pooled, so a connection holds it only while writing.
+var dialer = websocket.Dialer{HandshakeTimeout: 15 * time.Second, ReadBufferSize: 4096,
+	WriteBufferSize: 64 << 10, WriteBufferPool: &sync.Pool{}}
 
 // Dial opens a WebSocket to the relay.
 func (c *Client) Dial(ctx context.Context, o DialOptions) (*Conn, error) {
@@ -154,8 +162,23 @@ func (cn *Conn) write(b []byte) error {
 // WriteRaw sends b as one binary frame unchanged (tests: garbage frames).
 func (cn *Conn) WriteRaw(b []byte) error { return cn.write(b) }
 
-// Ack acknowledges everything up to seq.
-func (cn *Conn) Ack(seq uint64) error { return cn.queue(api.AppendAck(nil, seq)) }
+// Ack acknowledges everything up to seq. Acks not yet written when a
+// higher one arrives are replaced by it (the relay's acks are cumulative).
+func (cn *Conn) Ack(seq uint64) error {
+	cn.mu.Lock()
+	if cn.err != nil {
+		cn.mu.Unlock()
+		return ErrConnClosed
+	}
+	cn.ackSeq = max(cn.ackSeq, seq)
+	start := !cn.flushing
+	cn.flushing = true
+	cn.mu.Unlock()
+	if start {
+		go cn.flush()
+	}
+	return nil
+}
 
 // queue adds a frame for the flusher, starting it if needed.
 func (cn *Conn) queue(frame []byte) error {
@@ -179,6 +202,10 @@ func (cn *Conn) flush() {
 		cn.mu.Lock()
 		q := cn.outq
 		cn.outq = nil
+		if cn.ackSeq != 0 {
+			q = append(q, api.AppendAck(make([]byte, 0, 10), cn.ackSeq))
+			cn.ackSeq = 0
+		}
 		if len(q) == 0 || cn.err != nil {
 			cn.flushing = false
 			cn.mu.Unlock()
@@ -259,7 +286,7 @@ func (cn *Conn) readLoop() {
 	one := make([][]byte, 1)
 	for {
 		var b []byte
-		_, b, err = cn.ws.ReadMessage()
+		_, b, err = wsio.ReadMessage(cn.ws)
 		if err != nil {
 			return
 		}

@@ -225,3 +225,16 @@ type Store interface {
 
 	Close() error
 }
+
+// AsyncWriter is implemented by stores whose group-commit writer can
+// report an outcome to a callback instead of parking the caller: a relay
+// with thousands of sends in flight then needs no goroutine for each.
+// done is called exactly once, after the commit (or with the error that
+// kept the write out of it), on the store's writer goroutine: it must be
+// quick and must not call back into the store's writes.
+type AsyncWriter interface {
+	// EnqueueAsync is Enqueue reporting to done.
+	EnqueueAsync(ctx context.Context, e Envelope, done func(seq uint64, err error))
+	// AckAsync is Ack reporting to done.
+	AckAsync(ctx context.Context, addr api.Addr, upTo uint64, done func(err error))
+}

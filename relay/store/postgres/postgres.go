@@ -17,6 +17,7 @@ import (
 	"github.com/sotto-im/sotto/relay/api"
 	"github.com/sotto-im/sotto/relay/store"
 	"github.com/sotto-im/sotto/relay/store/internal/groupcommit"
+	"github.com/sotto-im/sotto/relay/store/internal/wakeorder"
 )
 
 // Options tune the store.
@@ -43,7 +44,10 @@ type localSub struct {
 	wake func(api.Addr, *store.Envelope)
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store       = (*Store)(nil)
+	_ store.AsyncWriter = (*Store)(nil)
+)
 
 type opKind uint8
 
@@ -440,6 +444,16 @@ func (s *Store) Ack(ctx context.Context, addr api.Addr, upTo uint64) error {
 	return err
 }
 
+// EnqueueAsync implements store.AsyncWriter.
+func (s *Store) EnqueueAsync(ctx context.Context, e store.Envelope, done func(uint64, error)) {
+	s.writer.Go(ctx, op{kind: opEnqueue, env: e}, done)
+}
+
+// AckAsync implements store.AsyncWriter.
+func (s *Store) AckAsync(ctx context.Context, addr api.Addr, upTo uint64, done func(error)) {
+	s.writer.Go(ctx, op{kind: opAck, addr: addr, upTo: upTo}, func(_ uint64, err error) { done(err) })
+}
+
 // enqueueSQL stores a whole batch in one statement: it numbers each
 // device's envelopes after its last_seq in arrival order (ord) and bumps
 // last_seq once per device. Envelopes for unknown devices join no devices
@@ -580,18 +594,21 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 		return fail("commit", err)
 	}
 	if len(subs) > 0 {
-		// In batch order, so a device's envelopes arrive with increasing
+		// From batch order, so a device's envelopes arrive with increasing
 		// sequence numbers.
+		envs := make([]store.Envelope, 0, len(batch))
 		for _, r := range batch {
-			if r.In.kind != opEnqueue || r.Err != nil {
-				continue
-			}
-			e := r.In.env
-			e.Seq = r.Result
-			for _, l := range subs {
-				l.wake(e.To, &e)
+			if r.In.kind == opEnqueue && r.Err == nil {
+				e := r.In.env
+				e.Seq = r.Result
+				envs = append(envs, e)
 			}
 		}
+		wakes := make([]func(api.Addr, *store.Envelope), len(subs))
+		for i, l := range subs {
+			wakes[i] = l.wake
+		}
+		wakeorder.Wake(envs, wakes)
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/sotto-im/sotto/relay/api"
 	"github.com/sotto-im/sotto/relay/store"
 	"github.com/sotto-im/sotto/relay/store/internal/groupcommit"
+	"github.com/sotto-im/sotto/relay/store/internal/wakeorder"
 )
 
 // Options tune the store; the zero value is the default.
@@ -32,6 +33,8 @@ type Options struct {
 type Store struct {
 	w, r   *sql.DB
 	writer *groupcommit.Writer[op, uint64]
+	batch  *batchStmts // the writer's multi-row statements
+	device *sql.Stmt   // Device's read, on the read pool
 
 	// seqs caches devices' last_seq; only the writer goroutine (commit)
 	// touches it.
@@ -42,7 +45,10 @@ type Store struct {
 	next int
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store       = (*Store)(nil)
+	_ store.AsyncWriter = (*Store)(nil)
+)
 
 type opKind uint8
 
@@ -108,6 +114,18 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	r.SetMaxOpenConns(o.Readers)
 	r.SetMaxIdleConns(o.Readers)
 	s.r = r
+	if s.batch, err = prepareBatchStmts(ctx, w); err != nil {
+		r.Close()
+		w.Close()
+		return nil, err
+	}
+	// Every sealed send whose recipient's token is not cached reads it.
+	if s.device, err = r.PrepareContext(ctx, deviceSQL); err != nil {
+		s.batch.close()
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("sqlite: prepare: %w", err)
+	}
 	s.writer = groupcommit.New(s.commit, o.Window, o.MaxBatch)
 	return s, nil
 }
@@ -325,13 +343,14 @@ func (s *Store) Account(ctx context.Context, h handle.Hash) (store.Account, []st
 	return a, ds, rows.Err()
 }
 
+const deviceSQL = `SELECT handle_hash, certificate, delivery_token_hash, created FROM devices WHERE addr = ?`
+
 // Device implements store.Store.
 func (s *Store) Device(ctx context.Context, addr api.Addr) (store.Device, error) {
 	d := store.Device{Addr: addr}
 	var hh []byte
 	var created int64
-	err := s.r.QueryRowContext(ctx, `SELECT handle_hash, certificate, delivery_token_hash, created FROM devices WHERE addr = ?`, addr[:]).
-		Scan(&hh, &d.Certificate, &d.DeliveryTokenHash, &created)
+	err := s.device.QueryRowContext(ctx, addr[:]).Scan(&hh, &d.Certificate, &d.DeliveryTokenHash, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Device{}, store.ErrNotFound
 	}
@@ -478,9 +497,15 @@ func (s *Store) Ack(ctx context.Context, addr api.Addr, upTo uint64) error {
 	return err
 }
 
-// Rows per multi-row statement: 7 parameters each stays far below
-// SQLite's limit of 32,766 variables.
-const rowsPerStmt = 256
+// EnqueueAsync implements store.AsyncWriter.
+func (s *Store) EnqueueAsync(ctx context.Context, e store.Envelope, done func(uint64, error)) {
+	s.writer.Go(ctx, op{kind: opEnqueue, env: e}, done)
+}
+
+// AckAsync implements store.AsyncWriter.
+func (s *Store) AckAsync(ctx context.Context, addr api.Addr, upTo uint64, done func(error)) {
+	s.writer.Go(ctx, op{kind: opAck, addr: addr, upTo: upTo}, func(_ uint64, err error) { done(err) })
+}
 
 // commit runs one batch in one transaction with a few multi-row
 // statements, whatever the batch size: the writer assigns sequence numbers
@@ -514,27 +539,26 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 			missing = append(missing, a[:])
 		}
 	}
-	for i := 0; i < len(missing); i += rowsPerStmt {
-		chunk := missing[i:min(i+rowsPerStmt, len(missing))]
-		rows, err := tx.QueryContext(ctx, `SELECT addr, last_seq FROM devices WHERE addr IN (?`+strings.Repeat(",?", len(chunk)-1)+`)`, chunk...)
+	err = s.batch.chunks(ctx, tx, batchReadSeqs, missing, func(st *sql.Stmt, args []any) error {
+		rows, err := st.QueryContext(ctx, args...)
 		if err != nil {
-			return fmt.Errorf("sqlite: read sequences: %w", err)
+			return err
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var b []byte
 			var n int64
 			if err := rows.Scan(&b, &n); err != nil {
-				rows.Close()
-				return fmt.Errorf("sqlite: read sequences: %w", err)
+				return err
 			}
 			var a api.Addr
 			copy(a[:], b)
 			s.seqs[a] = uint64(n)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("sqlite: read sequences: %w", err)
-		}
+		return rows.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: read sequences: %w", err)
 	}
 	// 2. Number the envelopes in arrival order and insert them.
 	var ins []any
@@ -559,27 +583,16 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 		}
 		ins = append(ins, e.To[:], int64(last), e.ID[:], sender, ms(e.SentAt), ms(e.Expires), e.Body)
 	}
-	const cols = 7
-	for i := 0; i < len(ins); i += cols * rowsPerStmt {
-		chunk := ins[i:min(i+cols*rowsPerStmt, len(ins))]
-		q := `INSERT INTO envelopes(addr, seq, id, sender, sent_at, expires, body) VALUES (?,?,?,?,?,?,?)` +
-			strings.Repeat(",(?,?,?,?,?,?,?)", len(chunk)/cols-1)
-		if _, err := tx.ExecContext(ctx, q, chunk...); err != nil {
-			return fmt.Errorf("sqlite: enqueue: %w", err)
-		}
+	if err := s.batch.exec(ctx, tx, batchInsert, ins); err != nil {
+		return fmt.Errorf("sqlite: enqueue: %w", err)
 	}
 	// 3. Each touched device's new last_seq.
 	var upd []any
 	for a := range touched {
 		upd = append(upd, a[:], int64(s.seqs[a]))
 	}
-	for i := 0; i < len(upd); i += 2 * rowsPerStmt {
-		chunk := upd[i:min(i+2*rowsPerStmt, len(upd))]
-		q := `UPDATE devices SET last_seq = v.column2 FROM (VALUES (?,?)` + strings.Repeat(",(?,?)", len(chunk)/2-1) +
-			`) AS v WHERE devices.addr = v.column1`
-		if _, err := tx.ExecContext(ctx, q, chunk...); err != nil {
-			return fmt.Errorf("sqlite: store sequences: %w", err)
-		}
+	if err := s.batch.exec(ctx, tx, batchSetSeqs, upd); err != nil {
+		return fmt.Errorf("sqlite: store sequences: %w", err)
 	}
 	// 4. Acks.
 	var acks []any
@@ -588,13 +601,8 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 			acks = append(acks, r.In.addr[:], int64(r.In.upTo))
 		}
 	}
-	for i := 0; i < len(acks); i += 2 * rowsPerStmt {
-		chunk := acks[i:min(i+2*rowsPerStmt, len(acks))]
-		q := `DELETE FROM envelopes WHERE rowid IN (SELECT e.rowid FROM (VALUES (?,?)` + strings.Repeat(",(?,?)", len(chunk)/2-1) +
-			`) AS a JOIN envelopes e ON e.addr = a.column1 AND e.seq <= a.column2)`
-		if _, err := tx.ExecContext(ctx, q, chunk...); err != nil {
-			return fmt.Errorf("sqlite: ack: %w", err)
-		}
+	if err := s.batch.exec(ctx, tx, batchAck, acks); err != nil {
+		return fmt.Errorf("sqlite: ack: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
@@ -610,15 +618,15 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 	}
 	s.mu.Unlock()
 	if len(subs) > 0 {
+		envs := make([]store.Envelope, 0, len(batch))
 		for _, r := range batch {
 			if r.In.kind == opEnqueue && r.Err == nil {
 				e := r.In.env
 				e.Seq = r.Result
-				for _, f := range subs {
-					f(e.To, &e)
-				}
+				envs = append(envs, e)
 			}
 		}
+		wakeorder.Wake(envs, subs)
 	}
 	return nil
 }
@@ -761,6 +769,12 @@ func (s *Store) Subscribe(ctx context.Context, node string, wake func(api.Addr, 
 func (s *Store) Close() error {
 	if s.writer != nil {
 		s.writer.Close()
+	}
+	if s.batch != nil {
+		s.batch.close()
+	}
+	if s.device != nil {
+		s.device.Close()
 	}
 	if s.r != nil {
 		s.r.Close()

@@ -21,6 +21,8 @@ type Request[T any, R any] struct {
 	Result R
 	Err    error
 	done   chan struct{}
+	// then, for Go's requests, is called instead of signalling done.
+	then func(R, error)
 }
 
 // Committer runs one batch in one transaction. It sets each request's
@@ -84,6 +86,38 @@ func (w *Writer[T, R]) Do(ctx context.Context, in T) (R, error) {
 	return res, err
 }
 
+// Go queues in and returns; then is called with the outcome once, after
+// the commit, on the writer's goroutine (or on the caller's when in cannot
+// be queued), so it must be quick and must not call Do or Go. It saves the
+// goroutine a caller would otherwise park in Do for each write. Go blocks
+// only while the queue is full.
+func (w *Writer[T, R]) Go(ctx context.Context, in T, then func(R, error)) {
+	var zero R
+	r := &Request[T, R]{Ctx: ctx, In: in, then: then}
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		then(zero, ErrClosed)
+		return
+	}
+	select {
+	case w.in <- r:
+		w.mu.RUnlock()
+	case <-ctx.Done():
+		w.mu.RUnlock()
+		then(zero, ctx.Err())
+	}
+}
+
+// answer hands r its outcome.
+func (r *Request[T, R]) answer() {
+	if r.then != nil {
+		r.then(r.Result, r.Err)
+		return
+	}
+	r.done <- struct{}{}
+}
+
 func (w *Writer[T, R]) loop() {
 	defer w.wg.Done()
 	batch := make([]*Request[T, R], 0, w.maxBatch)
@@ -139,7 +173,7 @@ func (w *Writer[T, R]) run(batch []*Request[T, R]) {
 		if err != nil && r.Err == nil {
 			r.Err = err
 		}
-		r.done <- struct{}{}
+		r.answer()
 	}
 }
 
@@ -148,7 +182,7 @@ func (w *Writer[T, R]) drainClosed() {
 		select {
 		case r := <-w.in:
 			r.Err = ErrClosed
-			r.done <- struct{}{}
+			r.answer()
 		default:
 			return
 		}

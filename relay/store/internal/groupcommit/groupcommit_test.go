@@ -74,3 +74,56 @@ func TestClose(t *testing.T) {
 		t.Fatalf("after Close: %v", err)
 	}
 }
+
+func TestGoAnswersOnceAfterCommit(t *testing.T) {
+	var mu sync.Mutex
+	committed := map[int]bool{}
+	w := New(func(b []*Request[int, int]) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, r := range b {
+			if r.In < 0 {
+				r.Err = errors.New("negative")
+				continue
+			}
+			committed[r.In] = true
+			r.Result = r.In + 1
+		}
+		return nil
+	}, time.Millisecond, 64)
+	const n = 300
+	answers := make([]atomic.Int32, n+1)
+	var wg sync.WaitGroup
+	wg.Add(n + 1)
+	for i := range n {
+		w.Go(context.Background(), i, func(got int, err error) {
+			defer wg.Done()
+			answers[i].Add(1)
+			mu.Lock()
+			ok := committed[i]
+			mu.Unlock()
+			if err != nil || got != i+1 || !ok {
+				t.Errorf("Go(%d) answered %d, %v (committed: %v)", i, got, err, ok)
+			}
+		})
+	}
+	w.Go(context.Background(), -1, func(_ int, err error) {
+		defer wg.Done()
+		answers[n].Add(1)
+		if err == nil {
+			t.Error("per-request error lost")
+		}
+	})
+	wg.Wait()
+	w.Close()
+	for i := range answers {
+		if a := answers[i].Load(); a != 1 {
+			t.Fatalf("request %d answered %d times", i, a)
+		}
+	}
+	called := false
+	w.Go(context.Background(), 1, func(_ int, err error) { called = errors.Is(err, ErrClosed) })
+	if !called {
+		t.Fatal("Go after Close must answer ErrClosed at once")
+	}
+}
