@@ -21,7 +21,8 @@ import (
 	"github.com/sotto-im/sotto/store"
 )
 
-// How many one-time prekeys a new device uploads, and how long its keys live.
+// How many one-time prekeys a new device uploads, and how long its keys live
+// (the signed and last-resort prekeys: see rotation.go).
 const (
 	oneTimeX25519Count = 100
 	oneTimeMLKEMCount  = 20
@@ -96,6 +97,7 @@ type Messenger struct {
 
 	// sending holds the outgoing messages someone is sending right now
 	// (see claim); retried, when the person last asked to retry each.
+	rotateMu  sync.Mutex // one signed prekey rotation at a time
 	sendingMu sync.Mutex
 	sending   map[store.MessageID]bool
 	retried   map[store.MessageID]time.Time
@@ -196,11 +198,16 @@ func Create(ctx context.Context, cfg Config, relayURL string, h handle.Handle, p
 		}
 		public = append(public, p.Signed().Marshal())
 	}
+	rotation, err := firstRotationState(now).marshal()
+	if err != nil {
+		return nil, err
+	}
 	for name, v := range map[string][]byte{
-		settingHandle:   []byte(h.String()),
-		settingRelayURL: []byte(relayURL),
-		settingRelayKey: relayKey,
-		settingToken:    token,
+		settingHandle:         []byte(h.String()),
+		settingRelayURL:       []byte(relayURL),
+		settingRelayKey:       relayKey,
+		settingToken:          token,
+		settingPrekeyRotation: rotation,
 	} {
 		if err := st.SetSetting(ctx, name, v); err != nil {
 			return nil, fmt.Errorf("save account settings: %w", err)
@@ -308,12 +315,15 @@ func (m *Messenger) RelayURL() string { return m.relay.BaseURL() }
 // Store is the profile, for the read-side queries of app/'s services.
 func (m *Messenger) Store() *store.Profile { return m.st }
 
-// generatePrekeys makes a new device's signed and last-resort prekeys and its
-// first batch of one-time prekeys.
+// generatePrekeys makes a new device's signed and last-resort prekeys (pair
+// 1, see rotation.go) and its first batch of one-time prekeys.
 func generatePrekeys(r io.Reader, device *keys.DevicePrivateKey, now time.Time) ([]*keys.PrekeyPrivate, error) {
-	expiry := now.Add(prekeyLifetime)
 	var out []*keys.PrekeyPrivate
 	add := func(t keys.PrekeyType, n int) error {
+		expiry := now.Add(prekeyLifetime)
+		if !t.IsOneTime() {
+			expiry = now.Add(signedPrekeyLifetime)
+		}
 		for i := 1; i <= n; i++ {
 			p, err := keys.GeneratePrekey(r, device, t, keys.PrekeyID(i), expiry)
 			if err != nil {

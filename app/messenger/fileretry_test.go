@@ -32,6 +32,7 @@ type gatedRelay struct {
 	cutUploads  int  // uploads still to cut mid-way
 	failUploads bool // refuse every upload
 	failSends   int  // message sends still to refuse
+	failPrekeys bool // refuse prekey uploads
 	uploads     int  // uploads the relay stored
 }
 
@@ -64,6 +65,8 @@ func startGatedRelay(t *testing.T, now func() time.Time) *gatedRelay {
 		g.mu.Lock()
 		cut, refuse := false, false
 		switch {
+		case r.Method == http.MethodPut && r.URL.Path == "/v1/prekeys" && g.failPrekeys:
+			refuse = true
 		case upload && g.failUploads:
 			refuse = true
 		case upload && g.cutUploads > 0 && g.passUploads == 0:
@@ -156,21 +159,40 @@ func waitMessages(t *testing.T, p *peer, with string, n int, ok func(store.Messa
 	}
 }
 
-// checkReceivedFile checks that p received exactly one file message, with
-// the content whose SHA-256 is want.
-func checkReceivedFile(t *testing.T, p *peer, from, caption string, want [32]byte) {
+// receivedFile waits until p has a file message captioned caption from
+// `from`, checks that there is exactly one and that its file has the
+// SHA-256 want.
+func receivedFile(t *testing.T, p *peer, from, caption string, want [32]byte) {
 	t.Helper()
 	ctx := context.Background()
+	find := func() []store.Message {
+		var out []store.Message
+		if _, err := p.m.Store().ContactByHandle(ctx, from); err != nil {
+			return nil
+		}
+		for _, m := range p.history(t, from) {
+			if m.Body == caption {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
 	var files []store.AttachmentInfo
-	h := waitMessages(t, p, from, 1, func(m store.Message) bool {
-		files, _ = p.m.Store().Attachments(ctx, m.ID)
-		return len(files) == 1
-	})
-	if h[0].Body != caption || !h[0].File {
-		t.Fatalf("received %q (file %v)", h[0].Body, h[0].File)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if ms := find(); len(ms) > 0 {
+			if files, _ = p.m.Store().Attachments(ctx, ms[0].ID); len(files) == 1 {
+				if !ms[0].File {
+					t.Fatalf("%q arrived, not as a file message", caption)
+				}
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s has no file %q from %s", p.m.Handle(), caption, from)
+		}
 	}
 	if !bytes.Equal(files[0].SHA256, want[:]) {
-		t.Fatal("received file's digest differs from the one sent")
+		t.Fatalf("received file %q: digest differs from the one sent", caption)
 	}
 	rc, err := p.m.Store().OpenAttachment(ctx, files[0].ID)
 	if err != nil {
@@ -179,145 +201,37 @@ func checkReceivedFile(t *testing.T, p *peer, from, caption string, want [32]byt
 	defer rc.Close()
 	d := sha256.New()
 	if _, err := io.Copy(d, rc); err != nil || !bytes.Equal(d.Sum(nil), want[:]) {
-		t.Fatalf("received file does not read back as sent (%v)", err)
+		t.Fatalf("received file %q does not read back as sent (%v)", caption, err)
 	}
-	// Still one message a moment later: no second copy from a retry.
+	// Still one a moment later: no second copy from a retry.
 	time.Sleep(200 * time.Millisecond)
-	if n := len(p.history(t, from)); n != 1 {
-		t.Fatalf("%d messages received, want 1", n)
+	if n := len(find()); n != 1 {
+		t.Fatalf("%q received %d times", caption, n)
 	}
 }
 
-// waitSent waits until the sender's file message is acknowledged and its
-// pointer (with the file's key) is no longer kept.
-func waitSent(t *testing.T, p *peer, to string) store.Message {
+// waitSent waits until the sender's message id is acknowledged and, for a
+// file, its pointer (with the file's key) is no longer kept.
+func waitSent(t *testing.T, p *peer, id store.MessageID) {
 	t.Helper()
-	h := waitMessages(t, p, to, 1, func(m store.Message) bool { return m.Status >= store.StatusSent && m.Status != store.StatusFailed })
-	if h[0].File {
-		files, err := p.m.Store().Attachments(context.Background(), h[0].ID)
-		if err != nil || len(files) != 1 || files[0].Remote != nil {
-			t.Fatalf("sender's file after sending: %+v %v", files, err)
+	ctx := context.Background()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		m, err := p.m.Store().Message(ctx, id)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	return h[0]
-}
-
-// TestFileUploadCutMidwayIsRetried: the connection drops in the middle of
-// the second of two blobs. The message stays, pending, with its local copy;
-// the outbox uploads the copy again and it arrives once, intact.
-func TestFileUploadCutMidwayIsRetried(t *testing.T) {
-	ctx := context.Background()
-	g := startGatedRelay(t, nil)
-	alice := newPeer(t, g.url, "alice")
-	bob := newPeer(t, g.url, "bob")
-	data, want := randomFile(t, blobSize+blobSize/8) // two blobs
-	g.set(func(g *gatedRelay) { g.passUploads, g.cutUploads = 1, 1 })
-
-	row, err := alice.m.SendFile(ctx, handle.MustParse("bob"), "report.pdf", "application/pdf",
-		bytes.NewReader(data), int64(len(data)), "the report", nil)
-	if err == nil || row.ID == 0 || row.Status != store.StatusPending {
-		t.Fatalf("cut upload: row %+v, err %v", row, err)
-	}
-	checkReceivedFile(t, bob, "alice", "the report", want)
-	waitSent(t, alice, "bob")
-	// One blob before the cut, then both again from the copy.
-	if n := g.uploaded(); n != 3 {
-		t.Fatalf("%d uploads reached the relay, want 3", n)
-	}
-	alice.waitFor("progress of the second upload", func(e Event) bool {
-		return e.Kind == EventProgress && e.Message == row.ID && e.Done == e.Total
-	})
-}
-
-// TestFileDeliveryFailureIsRetriedWithoutUpload: the upload succeeds, the
-// sends fail twice; the outbox sends the kept pointer, and nothing is
-// uploaded again.
-func TestFileDeliveryFailureIsRetriedWithoutUpload(t *testing.T) {
-	ctx := context.Background()
-	g := startGatedRelay(t, nil)
-	alice := newPeer(t, g.url, "alice")
-	bob := newPeer(t, g.url, "bob")
-	data, want := randomFile(t, 100<<10)
-	g.set(func(g *gatedRelay) { g.failSends = 2 })
-
-	row, err := alice.m.SendFile(ctx, handle.MustParse("bob"), "photo.jpg", "image/jpeg",
-		bytes.NewReader(data), int64(len(data)), "", nil)
-	if err == nil || row.ID == 0 || row.Status != store.StatusPending {
-		t.Fatalf("failed delivery: row %+v, err %v", row, err)
-	}
-	checkReceivedFile(t, bob, "alice", "", want)
-	waitSent(t, alice, "bob")
-	if n := g.uploaded(); n != 1 {
-		t.Fatalf("%d uploads, want 1 (a delivery retry must not upload again)", n)
-	}
-}
-
-// TestFileSentAfterSenderRestart: the upload fails, the sender quits; at the
-// next start the outbox uploads the kept copy and sends it.
-func TestFileSentAfterSenderRestart(t *testing.T) {
-	ctx := context.Background()
-	g := startGatedRelay(t, nil)
-	alice := newPeer(t, g.url, "alice")
-	bob := newPeer(t, g.url, "bob")
-	data, want := randomFile(t, 300<<10)
-	g.set(func(g *gatedRelay) { g.failUploads = true })
-
-	row, err := alice.m.SendFile(ctx, handle.MustParse("bob"), "notes.txt", "text/plain",
-		bytes.NewReader(data), int64(len(data)), "notes", nil)
-	if err == nil || row.ID == 0 {
-		t.Fatalf("refused upload: row %+v, err %v", row, err)
-	}
-	alice.stop()
-	g.set(func(g *gatedRelay) { g.failUploads = false })
-	alice.reopen()
-	checkReceivedFile(t, bob, "alice", "notes", want)
-	waitSent(t, alice, "bob")
-	if n := g.uploaded(); n != 1 {
-		t.Fatalf("%d uploads, want 1", n)
-	}
-}
-
-// TestFileExpiredPointerIsUploadedAgain: the kept pointer's blobs are gone
-// from the relay (expired); the retry uploads the copy again instead of
-// sending a pointer to nothing.
-func TestFileExpiredPointerIsUploadedAgain(t *testing.T) {
-	ctx := context.Background()
-	g := startGatedRelay(t, nil)
-	alice := newPeer(t, g.url, "alice")
-	bob := newPeer(t, g.url, "bob")
-	data, want := randomFile(t, 64<<10)
-	g.set(func(g *gatedRelay) { g.failSends = 1 << 20 })
-	row, err := alice.m.SendFile(ctx, handle.MustParse("bob"), "a.bin", "application/octet-stream",
-		bytes.NewReader(data), int64(len(data)), "", nil)
-	if err == nil || row.ID == 0 {
-		t.Fatalf("failed delivery: row %+v, err %v", row, err)
-	}
-	// Hold the message (the outbox skips it) while its pointer is aged.
-	for !alice.m.claim(row.ID) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	files, err := alice.m.Store().Attachments(ctx, row.ID)
-	if err != nil || len(files) != 1 || files[0].Remote == nil {
-		t.Fatalf("kept pointer: %+v %v", files, err)
-	}
-	ptr, err := parseFilePointer(files[0].Remote)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ptr.Expires = time.Now().Add(-time.Hour)
-	ptr.Blobs = []string{"00000000000000000000000000000000"} // what the relay would answer: not found
-	if err := alice.m.Store().SetAttachmentRemote(ctx, files[0].ID, ptr.marshal()); err != nil {
-		t.Fatal(err)
-	}
-	g.set(func(g *gatedRelay) { g.failSends = 0 })
-	alice.m.release(row.ID)
-	if err := alice.m.Retry(ctx, row.ID); err != nil {
-		t.Fatal(err)
-	}
-	checkReceivedFile(t, bob, "alice", "", want)
-	waitSent(t, alice, "bob")
-	if n := g.uploaded(); n != 2 {
-		t.Fatalf("%d uploads, want 2 (the expired blobs uploaded again)", n)
+		if m.Status == store.StatusSent || m.Status == store.StatusDelivered || m.Status == store.StatusRead {
+			if m.File {
+				files, err := p.m.Store().Attachments(ctx, id)
+				if err != nil || len(files) != 1 || files[0].Remote != nil {
+					t.Fatalf("sender's file after sending: %+v %v", files, err)
+				}
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("message %d is still %v", id, m.Status)
+		}
 	}
 }
 
@@ -339,27 +253,111 @@ func (c *testClock) Set(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// TestRetryFailedMessages: messages the outbox gave up on (after a day of
-// failures) show failed; Retry sends each, text and file, once.
-func TestRetryFailedMessages(t *testing.T) {
+// TestFileSendFailuresAreRetried runs one pair of accounts through the ways
+// a file send fails. Each time the message stays in the chat (pending, with
+// its local copy), is sent again under the same id and arrives once, with
+// the digest it was sent with:
+//   - the connection drops in the middle of the second of two blobs: the
+//     outbox uploads the copy again;
+//   - the upload succeeds and the sends fail: the outbox sends the kept
+//     pointer, uploading nothing again;
+//   - the upload fails and the sender quits: the next start sends it;
+//   - the kept pointer's blobs expired at the relay: the retry uploads again;
+//   - the sends fail for a day: text and file are marked failed, and Retry
+//     sends each.
+func TestFileSendFailuresAreRetried(t *testing.T) {
 	ctx := context.Background()
 	g := startGatedRelay(t, nil)
 	clock := &testClock{}
 	alice := newPeerAt(t, g.url, "alice", clock.Now)
 	bob := newPeer(t, g.url, "bob")
-	// Bob writes first, so Alice's sends need no lookup.
-	if _, err := bob.m.SendText(ctx, handle.MustParse("alice"), "hi", 0); err != nil {
+	bobH := handle.MustParse("bob")
+	uploads := func(want int) {
+		t.Helper()
+		if n := g.uploaded(); n != want {
+			t.Fatalf("%d uploads reached the relay, want %d", n, want)
+		}
+	}
+
+	// An upload cut mid-way.
+	data, want := randomFile(t, blobSize+blobSize/8) // two blobs
+	g.set(func(g *gatedRelay) { g.passUploads, g.cutUploads = 1, 1 })
+	row, err := alice.m.SendFile(ctx, bobH, "report.pdf", "application/pdf", bytes.NewReader(data), int64(len(data)), "cut", nil)
+	if err == nil || row.ID == 0 || row.Status != store.StatusPending {
+		t.Fatalf("cut upload: row %+v, err %v", row, err)
+	}
+	receivedFile(t, bob, "alice", "cut", want)
+	waitSent(t, alice, row.ID)
+	uploads(3) // one blob before the cut, then both again from the copy
+	alice.waitFor("progress of the second upload", func(e Event) bool {
+		return e.Kind == EventProgress && e.Message == row.ID && e.Done == e.Total
+	})
+
+	// A delivery failure after the upload.
+	data, want = randomFile(t, 100<<10)
+	g.set(func(g *gatedRelay) { g.failSends = 2 })
+	row, err = alice.m.SendFile(ctx, bobH, "photo.jpg", "image/jpeg", bytes.NewReader(data), int64(len(data)), "undelivered", nil)
+	if err == nil || row.ID == 0 || row.Status != store.StatusPending {
+		t.Fatalf("failed delivery: row %+v, err %v", row, err)
+	}
+	receivedFile(t, bob, "alice", "undelivered", want)
+	waitSent(t, alice, row.ID)
+	uploads(4) // a delivery retry does not upload again
+
+	// A failed upload, then a restart of the sender.
+	data, want = randomFile(t, 300<<10)
+	g.set(func(g *gatedRelay) { g.failUploads = true })
+	row, err = alice.m.SendFile(ctx, bobH, "notes.txt", "text/plain", bytes.NewReader(data), int64(len(data)), "restart", nil)
+	if err == nil || row.ID == 0 {
+		t.Fatalf("refused upload: row %+v, err %v", row, err)
+	}
+	alice.stop()
+	g.set(func(g *gatedRelay) { g.failUploads = false })
+	alice.reopen()
+	receivedFile(t, bob, "alice", "restart", want)
+	waitSent(t, alice, row.ID)
+	uploads(5)
+
+	// The kept pointer's blobs expired.
+	data, want = randomFile(t, 64<<10)
+	g.set(func(g *gatedRelay) { g.failSends = 1 << 20 })
+	row, err = alice.m.SendFile(ctx, bobH, "a.bin", "application/octet-stream", bytes.NewReader(data), int64(len(data)), "expired", nil)
+	if err == nil || row.ID == 0 {
+		t.Fatalf("failed delivery: row %+v, err %v", row, err)
+	}
+	for !alice.m.claim(row.ID) { // the outbox leaves it alone while it is aged
+		time.Sleep(10 * time.Millisecond)
+	}
+	files, err := alice.m.Store().Attachments(ctx, row.ID)
+	if err != nil || len(files) != 1 || files[0].Remote == nil {
+		t.Fatalf("kept pointer: %+v %v", files, err)
+	}
+	ptr, err := parseFilePointer(files[0].Remote)
+	if err != nil {
 		t.Fatal(err)
 	}
-	waitMessages(t, alice, "bob", 1, func(store.Message) bool { return true })
-	data, want := randomFile(t, 32<<10)
+	ptr.Expires = time.Now().Add(-time.Hour)
+	ptr.Blobs = []string{"00000000000000000000000000000000"} // gone: the relay would answer not found
+	if err := alice.m.Store().SetAttachmentRemote(ctx, files[0].ID, ptr.marshal()); err != nil {
+		t.Fatal(err)
+	}
+	g.set(func(g *gatedRelay) { g.failSends = 0 })
+	alice.m.release(row.ID)
+	if err := alice.m.Retry(ctx, row.ID); err != nil {
+		t.Fatal(err)
+	}
+	receivedFile(t, bob, "alice", "expired", want)
+	waitSent(t, alice, row.ID)
+	uploads(7)
+
+	// A day of failures: failed, then Retry.
+	data, want = randomFile(t, 32<<10)
 	g.set(func(g *gatedRelay) { g.failSends = 1 << 20 })
-	text, err := alice.m.SendText(ctx, handle.MustParse("bob"), "still there?", 0)
+	text, err := alice.m.SendText(ctx, bobH, "still there?", 0)
 	if err == nil || text.Status != store.StatusPending {
 		t.Fatalf("text: %+v %v", text, err)
 	}
-	file, err := alice.m.SendFile(ctx, handle.MustParse("bob"), "a.bin", "application/octet-stream",
-		bytes.NewReader(data), int64(len(data)), "file", nil)
+	file, err := alice.m.SendFile(ctx, bobH, "b.bin", "application/octet-stream", bytes.NewReader(data), int64(len(data)), "given up", nil)
 	if err == nil || file.Status != store.StatusPending {
 		t.Fatalf("file: %+v %v", file, err)
 	}
@@ -371,9 +369,6 @@ func TestRetryFailedMessages(t *testing.T) {
 	if err := alice.m.Retry(ctx, 999999); !errors.Is(err, ErrNoSuchMessage) {
 		t.Fatalf("retry of no message: %v", err)
 	}
-	if err := alice.m.Retry(ctx, alice.history(t, "bob")[0].ID); !errors.Is(err, ErrNoSuchMessage) {
-		t.Fatalf("retry of an incoming message: %v", err)
-	}
 	clock.Set(0)
 	g.set(func(g *gatedRelay) { g.failSends = 0 })
 	for _, id := range []store.MessageID{text.ID, file.ID} {
@@ -381,26 +376,21 @@ func TestRetryFailedMessages(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var files []store.AttachmentInfo
-	h := waitMessages(t, bob, "alice", 3, func(m store.Message) bool {
-		if !m.File {
-			return true
+	receivedFile(t, bob, "alice", "given up", want)
+	waitSent(t, alice, file.ID)
+	waitSent(t, alice, text.ID)
+	n := 0
+	for _, m := range bob.history(t, "alice") {
+		if m.Body == "still there?" {
+			n++
 		}
-		files, _ = bob.m.Store().Attachments(ctx, m.ID)
-		return len(files) == 1
-	})
-	if h[1].Body != "still there?" || h[2].Body != "file" || !h[2].File {
-		t.Fatalf("bob got %q", bodies(h))
 	}
-	if !bytes.Equal(files[0].SHA256, want[:]) {
-		t.Fatal("bob's file differs from the one sent")
+	if n != 1 {
+		t.Fatalf("the retried text arrived %d times", n)
 	}
-	waitMessages(t, alice, "bob", 3, func(m store.Message) bool {
-		return m.Direction == store.Incoming || m.Status == store.StatusSent || m.Status == store.StatusDelivered
-	})
-	time.Sleep(200 * time.Millisecond)
-	if n := len(bob.history(t, "alice")); n != 3 {
-		t.Fatalf("bob has %d messages, want 3", n)
+	incoming := bob.history(t, "alice")[0].ID
+	if err := bob.m.Retry(ctx, incoming); !errors.Is(err, ErrNoSuchMessage) {
+		t.Fatalf("retry of an incoming message: %v", err)
 	}
 }
 
@@ -425,6 +415,7 @@ func TestFileMessageWithoutCopyIsRemoved(t *testing.T) {
 	if _, err := alice.m.Store().Message(ctx, id); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("file message without its file: %v", err)
 	}
+	waitMessages(t, bob, "alice", 1, func(m store.Message) bool { return m.Body == "first" })
 	time.Sleep(200 * time.Millisecond)
 	if h := bob.history(t, "alice"); len(h) != 1 {
 		t.Fatalf("bob got %q", bodies(h))

@@ -44,9 +44,13 @@ func (m *Messenger) Run(ctx context.Context) error {
 		m.transparencyLoop(ctx)
 	}()
 	defer func() { <-ktDone }()
-	if _, err := m.RefillPrekeys(ctx); err != nil {
-		m.cfg.Log.Warn("prekeys not refilled", "err", err.Error())
-	}
+	prekeysDone := make(chan struct{})
+	go func() {
+		defer close(prekeysDone)
+		m.prekeyLoop(ctx)
+	}()
+	defer func() { <-prekeysDone }()
+	m.maintainPrekeys(ctx)
 	_, err := m.relay.Receive(ctx, 0, client.Backoff{Min: 250 * time.Millisecond, Max: 30 * time.Second}, m.handleEnvelope)
 	if ctx.Err() != nil {
 		return nil
@@ -176,9 +180,7 @@ func (m *Messenger) receivePrekeyMessage(ctx context.Context, opened *sealed.Ope
 		return err
 	}
 	if len(consumed) > 0 {
-		if _, err := m.RefillPrekeys(ctx); err != nil {
-			m.cfg.Log.Warn("prekeys not refilled", "err", err.Error())
-		}
+		m.maintainPrekeys(ctx)
 	}
 	return nil
 }
