@@ -618,6 +618,14 @@ func (c *Chats) DeleteForEveryone(msg int64) error {
 	})
 }
 
+// Retry sends a failed outgoing message (text or file) again, under the
+// same id; the outcome arrives as "status" events.
+func (c *Chats) Retry(msg int64) error {
+	return c.with(func(ctx context.Context, m *messenger.Messenger) error {
+		return userErrorOrNil(m.Retry(ctx, store.MessageID(msg)))
+	})
+}
+
 // SetTyping tells the contact this account is (not) typing, if typing
 // indicators are on.
 func (c *Chats) SetTyping(conv int64, typing bool) error {
@@ -886,7 +894,11 @@ func (c *Chats) SendFile(conv int64, path, caption string) (MessageView, error) 
 	if err != nil && msg.ID == 0 {
 		return MessageView{}, userError(err)
 	}
-	return messageView(msg), userErrorOrNil(err)
+	if err != nil {
+		// The file is kept: the message stays pending and is sent later.
+		c.log.Warn("file message kept pending", "err", err.Error())
+	}
+	return messageView(msg), nil
 }
 
 func userErrorOrNil(err error) error {

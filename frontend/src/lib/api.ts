@@ -109,6 +109,8 @@ export const markRead = (conv: number) => call(() => Chats.MarkRead(conv));
 export const react = (msg: number, emoji: string) => call(() => Chats.React(msg, emoji));
 export const edit = (msg: number, text: string) => call(() => Chats.Edit(msg, text));
 export const deleteForEveryone = (msg: number) => call(() => Chats.DeleteForEveryone(msg));
+/** Sends a failed outgoing message (text or file) again; status events follow. */
+export const retry = (msg: number) => call(() => Chats.Retry(msg));
 export const setTyping = (conv: number, typing: boolean) => call(() => Chats.SetTyping(conv, typing));
 export const setTimer = (conv: number, seconds: number) => call(() => Chats.SetTimer(conv, seconds));
 export const accept = (conv: number) => call(() => Chats.Accept(conv));

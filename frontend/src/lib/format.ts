@@ -94,7 +94,7 @@ export function statusLabel(status: string): string {
     case 'read':
       return 'Read';
     case 'failed':
-      return 'Not sent yet — Sotto will retry';
+      return 'Not sent — retry to send it again';
   }
   return '';
 }

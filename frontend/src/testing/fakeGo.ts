@@ -99,6 +99,7 @@ export function installFake(init: Partial<Pick<Fake, 'status' | 'conversations'>
     React: () => undefined,
     Edit: () => undefined,
     DeleteForEveryone: () => undefined,
+    Retry: () => undefined,
     SetTyping: () => undefined,
     SetTimer: () => undefined,
     Accept: (c: number) => {

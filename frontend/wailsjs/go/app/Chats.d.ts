@@ -51,6 +51,8 @@ export function Register(arg1:string,arg2:string,arg3:string):Promise<app.Accoun
 
 export function Restore(arg1:string,arg2:string,arg3:string):Promise<app.AccountStatus>;
 
+export function Retry(arg1:number):Promise<void>;
+
 export function SaveAttachment(arg1:number,arg2:string):Promise<void>;
 
 export function Search(arg1:string,arg2:number):Promise<Array<app.SearchHit>>;

@@ -98,6 +98,10 @@ export function Restore(arg1, arg2, arg3) {
   return window['go']['app']['Chats']['Restore'](arg1, arg2, arg3);
 }
 
+export function Retry(arg1) {
+  return window['go']['app']['Chats']['Retry'](arg1);
+}
+
 export function SaveAttachment(arg1, arg2) {
   return window['go']['app']['Chats']['SaveAttachment'](arg1, arg2);
 }
