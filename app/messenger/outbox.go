@@ -179,6 +179,8 @@ func (m *Messenger) retryPending(ctx context.Context) (int, error) {
 			m.release(row.ID)
 			switch {
 			case err == nil:
+			case ctx.Err() != nil:
+				return left + 1, err // stopping: not the message's fault
 			case permanent(err) || m.givenUp(row):
 				m.cfg.Log.Warn("outbox: message marked failed", "err", err.Error())
 				if err := m.setStatus(ctx, conv.Contact, conv.ID, row.ID, store.StatusFailed); err != nil {
