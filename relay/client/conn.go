@@ -175,7 +175,7 @@ func (cn *Conn) Ack(seq uint64) error {
 	cn.flushing = true
 	cn.mu.Unlock()
 	if start {
-		go cn.flush()
+		cn.kick()
 	}
 	return nil
 }
@@ -192,36 +192,52 @@ func (cn *Conn) queue(frame []byte) error {
 	cn.flushing = true
 	cn.mu.Unlock()
 	if start {
-		go cn.flush()
+		cn.kick()
 	}
 	return nil
 }
 
+// kick writes what is queued: one round on the caller's goroutine (the
+// usual burst, so no goroutine is started for it), and whatever arrived
+// meanwhile on a goroutine of its own, so no caller is kept writing for
+// others indefinitely.
+func (cn *Conn) kick() {
+	if cn.flushRound() {
+		go cn.flush()
+	}
+}
+
 func (cn *Conn) flush() {
-	for {
-		cn.mu.Lock()
-		q := cn.outq
-		cn.outq = nil
-		if cn.ackSeq != 0 {
-			q = append(q, api.AppendAck(make([]byte, 0, 10), cn.ackSeq))
-			cn.ackSeq = 0
-		}
-		if len(q) == 0 || cn.err != nil {
-			cn.flushing = false
-			cn.mu.Unlock()
-			return
-		}
+	for cn.flushRound() {
+	}
+}
+
+// flushRound writes what has accumulated as few messages as the batch
+// limits allow. It reports whether more may be waiting; when it returns
+// false, flushing is over (or the connection failed).
+func (cn *Conn) flushRound() bool {
+	cn.mu.Lock()
+	q := cn.outq
+	cn.outq = nil
+	if cn.ackSeq != 0 {
+		q = append(q, api.AppendAck(make([]byte, 0, 10), cn.ackSeq))
+		cn.ackSeq = 0
+	}
+	if len(q) == 0 || cn.err != nil {
+		cn.flushing = false
 		cn.mu.Unlock()
-		for len(q) > 0 {
-			var msg []byte
-			msg, q = api.NextMessage(q)
-			err := cn.write(msg)
-			if err != nil {
-				cn.ws.Close() // the read loop ends and fails pending sends
-				return
-			}
+		return false
+	}
+	cn.mu.Unlock()
+	for len(q) > 0 {
+		var msg []byte
+		msg, q = api.NextMessage(q)
+		if err := cn.write(msg); err != nil {
+			cn.ws.Close() // the read loop ends and fails pending sends
+			return false
 		}
 	}
+	return true
 }
 
 // Send sends one envelope and waits for the relay's durable acknowledgement.
