@@ -11,8 +11,8 @@
 #
 #   make build && bench/memory.sh          # N=10000 SETTLE=30 by default
 #
-# The history: bench/memhistory (N messages from alice to bob, in alice's
-# profile). Prints both figures, the ratio (goal ≤ 1.3) and the processes counted.
+# The history: bench/memhistory (N messages, alice and bob taking turns
+# through the relay and reading as they go, in alice's profile). Prints both figures, the ratio (goal ≤ 1.3) and the processes counted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PATH="$(go env GOPATH)/bin:$PATH"
@@ -130,6 +130,7 @@ measure() {
   b=$(pss_tree "$pid"); sleep 2
   c=$(pss_tree "$pid")
   printf '%s\n%s\n%s\n' "$a" "$b" "$c" | sort -n | sed -n 2p >"$tmp/$name.kb"
+  echo "$a $b $c" >"$tmp/$name.readings"
   cp "$tmp/procs" "$tmp/$name.procs"
 }
 
@@ -157,8 +158,11 @@ bare_kb=$(cat "$tmp/bare.kb") sotto_kb=$(cat "$tmp/sotto.kb")
 echo
 echo "idle PSS, settled ${SETTLE}s (median of 3), Xvfb 1280x800, $(nproc) cores:"
 mb() { awk -v kb="$1" 'BEGIN{printf "%.1f", kb/1024}'; }
-printf '  bare Wails window (wails %s): %6s MB\n' "$wails_version" "$(mb "$bare_kb")"
+readings() { local r out=(); for r in $(cat "$1"); do out+=("$(mb "$r")"); done; echo "${out[*]}"; }
+printf '  bare Wails window (wails %s): %6s MB  (readings: %s MB; processes at the last one:)\n' \
+  "$wails_version" "$(mb "$bare_kb")" "$(readings "$tmp/bare.readings")"
 cat "$tmp/bare.procs"
-printf '  Sotto, %d-message chat open:    %6s MB\n' "$N" "$(mb "$sotto_kb")"
+printf '  Sotto, %d-message chat open:    %6s MB  (readings: %s MB; processes at the last one:)\n' \
+  "$N" "$(mb "$sotto_kb")" "$(readings "$tmp/sotto.readings")"
 cat "$tmp/sotto.procs"
 printf '  ratio: %s× (goal ≤ 1.3×)\n' "$(awk -v a="$sotto_kb" -v b="$bare_kb" 'BEGIN{printf "%.2f", a/b}')"
