@@ -25,6 +25,7 @@ type call struct {
 	state          State
 	pc             *webrtc.PeerConnection
 	estimator      cc.BandwidthEstimator
+	target         targetCap // the estimator's target and a fast cut's cap on it
 	media          *pipeline
 	offer          *Signal // incoming: the offer, until accepted
 	remoteSet      bool    // a remote description is applied

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -45,8 +46,12 @@ func (c *call) newPeerConnection(ctx context.Context) error {
 	bwe.OnNewPeerConnection(func(_ string, est cc.BandwidthEstimator) {
 		c.ex.post(func() { c.setEstimator(est) })
 	})
-	// The estimator goes in first, so it wraps the RTP writer innermost and
-	// sees the transport-wide sequence numbers the TWCC interceptor adds.
+	// The queue detector goes in first, so it wraps the RTP writer innermost
+	// and sees packets as the estimator's pacer lets them go; the estimator
+	// next, so both see the transport-wide sequence numbers the TWCC
+	// interceptor adds.
+	det := newQueueDetector(func(bps int, queue time.Duration) { c.ex.post(func() { c.queueCut(bps, queue) }) })
+	ir.Add(&queueInterceptorFactory{det: det})
 	ir.Add(bwe)
 	if err := registerMedia(me, ir); err != nil {
 		return fmt.Errorf("register codecs and interceptors: %w", err)
@@ -138,9 +143,26 @@ func (c *call) setEstimator(est cc.BandwidthEstimator) {
 	c.estimator = est
 	est.OnTargetBitrateChange(func(bps int) {
 		c.ex.post(func() {
-			if c.media != nil {
-				c.media.setBitrate(bps)
-			}
+			c.target.estimate = bps
+			c.applyTarget()
 		})
 	})
+}
+
+// queueCut caps the target after the queue detector saw a standing queue, and holds the video
+// while the queue drains (see queueDetector).
+func (c *call) queueCut(bps int, queue time.Duration) {
+	if !c.target.cut(bps, time.Now()) {
+		return
+	}
+	c.applyTarget()
+	if c.media != nil && c.media.videoSend != nil {
+		c.media.videoSend.Hold(queue)
+	}
+}
+
+func (c *call) applyTarget() {
+	if bps := c.target.current(time.Now()); c.media != nil && bps > 0 {
+		c.media.setBitrate(bps)
+	}
 }

@@ -16,8 +16,9 @@ type CallStats struct {
 	// "relay"); empty before ICE has selected one.
 	LocalCandidate, RemoteCandidate string
 	RTT                             time.Duration // ICE round trip on the selected pair
-	TargetBitrate                   int           // the bandwidth estimator's target, bits per second
+	TargetBitrate                   int           // the bandwidth estimator's target, bits per second (capped by a fast cut: see queueDetector)
 	BytesSent, BytesReceived        uint64
+	QueueCuts                       int // times the queue detector cut the target (see queueDetector)
 	// Audio and Video are the receivers' counters (packets, loss, FEC,
 	// concealment, frames decoded, jitter); zero when nothing plays that
 	// direction.
@@ -52,6 +53,10 @@ func (m *Manager) Stats(id CallID) (CallStats, error) {
 		}
 		if c.estimator != nil {
 			st.TargetBitrate = c.estimator.GetTargetBitrate()
+			st.QueueCuts = c.target.cuts
+			if capped := c.target.current(time.Now()); capped > 0 {
+				st.TargetBitrate = min(st.TargetBitrate, capped)
+			}
 		}
 		if p := c.media; p != nil {
 			st.AudioPacketsDrained = p.audioPkts.Load()

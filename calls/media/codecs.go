@@ -63,6 +63,10 @@ func RegisterCodecs(m *webrtc.MediaEngine) error {
 // make the jitter buffer wait longer than a frame interval for every repair.
 const NACKInterval = 20 * time.Millisecond
 
+// TWCCInterval is how often transport-wide congestion feedback goes back to the sender (pion's
+// default is 100 ms). The sender's queue detector (calls) and GCC react no sooner than it arrives.
+const TWCCInterval = 50 * time.Millisecond
+
 // MaxNACKsPerPacket bounds how often one missing packet is asked for. pion's default is no bound: a
 // packet lost for good is asked for every NACKInterval while it stays in the receive log (seconds),
 // and every ask is a retransmission, so on a capped link each loss became a flood that caused more
@@ -95,7 +99,7 @@ func RegisterInterceptors(ir *interceptor.Registry) error {
 	if err != nil {
 		return fmt.Errorf("twcc header extension: %w", err)
 	}
-	twccFeedback, err := twcc.NewSenderInterceptor()
+	twccFeedback, err := twcc.NewSenderInterceptor(twcc.SendInterval(TWCCInterval))
 	if err != nil {
 		return fmt.Errorf("twcc feedback: %w", err)
 	}

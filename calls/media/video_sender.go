@@ -31,6 +31,7 @@ type VideoSender struct {
 	maxH     int
 	stopped  bool
 	lastSent time.Time
+	hold     time.Time // frames until then are dropped; the first after is a keyframe
 
 	enabled     atomic.Bool
 	framesSent  atomic.Uint64
@@ -78,7 +79,7 @@ func (s *VideoSender) run(ctx context.Context) {
 			s.sourceFailed(src, err)
 			continue
 		}
-		if !s.enabled.Load() || checkFrame(f) != nil {
+		if !s.enabled.Load() || checkFrame(f) != nil || s.holding() {
 			continue
 		}
 		if w, h := fitWithin(f.Width, f.Height, maxW, maxH); w != f.Width || h != f.Height {
@@ -152,6 +153,30 @@ func (s *VideoSender) SetMaxResolution(w, h int) {
 	s.mu.Lock()
 	s.maxW, s.maxH = w, h
 	s.mu.Unlock()
+}
+
+// Hold drops the source's frames for d, then goes on with a small keyframe: after a congestion cut
+// the bottleneck's queue drains first, and the video restarts into an emptier queue with a keyframe
+// that gets through it quickly (see vp8.Encoder.ForceSmallKeyframe).
+func (s *VideoSender) Hold(d time.Duration) {
+	s.mu.Lock()
+	s.hold = time.Now().Add(d)
+	s.mu.Unlock()
+}
+
+// holding reports whether a hold is on; at its end it forces the keyframe.
+func (s *VideoSender) holding() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hold.IsZero() {
+		return false
+	}
+	if time.Now().Before(s.hold) {
+		return true
+	}
+	s.hold = time.Time{}
+	s.enc.ForceSmallKeyframe()
+	return false
 }
 
 // RequestKeyframe makes the next frame a keyframe (on a PLI or FIR from the receiver).

@@ -83,6 +83,8 @@ func TestBandwidthCap(t *testing.T) {
 			rates = append(rates, fmt.Sprintf("%.1fs:%dk", w.Sub(capped).Seconds(), kbps))
 		}
 	}
+	t.Logf("FIGURE bandwidth estimate per 100 ms from the cap on (kbit/s, * = a queue-detector cut so far; %d before the cap): %s",
+		cutsAt(sender.Samples, capped), targetsPer100ms(sender.Samples, capped, 15))
 	before := videoIn(receiver.Frames, receiver.ConnectedAt.Add(time.Second), capped)
 	// The test means something only if the call ran well above the cap before it.
 	if est := targetAt(sender.Samples, capped); est < 3*capKbit*1000/2 || before.FPS < 10 {
@@ -140,4 +142,35 @@ func targetAt(samples []sample, t time.Time) int {
 		}
 	}
 	return est
+}
+
+// targetsPer100ms lists the sender's target every 100 ms from from, n values; a * marks the samples
+// after the queue detector's first cut.
+func targetsPer100ms(samples []sample, from time.Time, n int) string {
+	var b strings.Builder
+	for i := range n {
+		at := from.Add(time.Duration(i) * 100 * time.Millisecond)
+		for _, s := range samples {
+			if !s.At.Before(at) {
+				mark := ""
+				if s.QueueCuts > cutsAt(samples, from) {
+					mark = "*"
+				}
+				fmt.Fprintf(&b, " %d%s", s.TargetBitrate/1000, mark)
+				break
+			}
+		}
+	}
+	return b.String()
+}
+
+// cutsAt is how many queue-detector cuts the sender had made by t.
+func cutsAt(samples []sample, t time.Time) int {
+	n := 0
+	for _, s := range samples {
+		if s.At.Before(t) {
+			n = s.QueueCuts
+		}
+	}
+	return n
 }

@@ -183,7 +183,7 @@ func startSampler(m *calls.Manager, id calls.CallID, out *lineWriter) *sampler {
 			if err != nil {
 				continue
 			}
-			smp := sample{At: time.Now(), State: st.State.String(), TargetBitrate: st.TargetBitrate,
+			smp := sample{At: time.Now(), State: st.State.String(), TargetBitrate: st.TargetBitrate, QueueCuts: st.QueueCuts,
 				AudioPlayed: st.Audio.FramesDecoded + st.Audio.FramesFEC, AudioConcealed: st.Audio.FramesConcealed, AudioLongest: st.Audio.LongestConcealRun,
 				VideoFrames: st.Video.FramesDecoded, VideoBytes: st.Video.BytesReceived, VideoPackets: st.Video.PacketsReceived,
 				VideoLost: st.Video.PacketsLost, VideoDropped: st.Video.FramesDropped, VideoKFAsked: st.Video.KeyframeRequests}

@@ -57,6 +57,12 @@ func TestLossyCall(t *testing.T) {
 					t.Logf("link %s: %d packets, %.1f%% dropped", name, passed[d]+dropped[d], pct(dropped[d], passed[d]+dropped[d]))
 				}
 			}
+			for i, name := range []string{callerName, calleeName} {
+				// A jittery link has no queue: the queue detector must not cut (calls/congestion.go).
+				if n := cutsAt(reps[i].Samples, time.Now()); n > 0 {
+					goal(t, "%s: the queue detector cut the target %d times on a link without a bottleneck", name, n)
+				}
+			}
 			for i, name := range []string{"callee→caller", "caller→callee"} {
 				rep := reps[i] // the receiving side
 				t.Logf("FIGURE loss=%g%% audio %s: %s", c.loss, name, audioLine(rep.Audio))

@@ -76,6 +76,7 @@ type sample struct {
 	At             time.Time
 	State          string
 	TargetBitrate  int
+	QueueCuts      int
 	AudioPlayed    uint64 // decoded + FEC-recovered frames
 	AudioConcealed uint64
 	AudioLongest   uint64 // ReceiverStats.LongestConcealRun

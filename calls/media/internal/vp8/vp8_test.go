@@ -63,6 +63,54 @@ func TestEncodeDecodeResizeKeyframe(t *testing.T) {
 	}
 }
 
+// noise is a gradient with noise on it: its keyframe size is set by the rate control.
+func noise(w, h int, seed uint32) *Image {
+	im := gradient(w, h, int(seed))
+	for i := range im.Y {
+		seed = seed*1664525 + 1013904223
+		im.Y[i] += byte(seed>>24) & 31
+	}
+	return im
+}
+
+func TestSmallKeyframe(t *testing.T) {
+	// The same stream, once with a plain forced keyframe and once with a small one, at frame 30.
+	keySize := func(small bool) int {
+		enc, err := NewEncoder(250_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer enc.Close()
+		t0 := time.Now()
+		var size int
+		for i := range 32 {
+			if i == 30 {
+				if small {
+					enc.ForceSmallKeyframe()
+				} else {
+					enc.ForceKeyframe()
+				}
+			}
+			frame, key, err := enc.Encode(noise(320, 180, uint32(i)), t0.Add(time.Duration(i)*33*time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 30 {
+				if !key {
+					t.Fatal("frame 30 is not a keyframe")
+				}
+				size = len(frame)
+			}
+		}
+		return size
+	}
+	plain, small := keySize(false), keySize(true)
+	t.Logf("keyframe at 250 kbit/s, 320x180: %d bytes, small: %d bytes", plain, small)
+	if small*3 > plain*2 {
+		t.Fatalf("small keyframe %d bytes, plain %d: want at most two thirds", small, plain)
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	enc, _ := NewEncoder(300_000)
 	frame, _, _ := enc.Encode(gradient(64, 48, 0), time.Now())
