@@ -43,6 +43,16 @@ const (
 	tokenCacheMax = 100_000
 )
 
+// tokenCached reports whether deliveryTokenHash would answer from the
+// cache.
+func (s *Server) tokenCached(to api.Addr) bool {
+	now := s.cfg.Now()
+	s.tokens.mu.Lock()
+	c, ok := s.tokens.m[to]
+	s.tokens.mu.Unlock()
+	return ok && now.Sub(c.fetched) < tokenCacheTTL
+}
+
 func (s *Server) deliveryTokenHash(ctx context.Context, to api.Addr) ([]byte, error) {
 	now := s.cfg.Now()
 	t := &s.tokens
@@ -97,10 +107,22 @@ func (s *Server) send(ctx context.Context, to api.Addr, token []byte, sender *ap
 }
 
 // sendAsync is send reporting to done instead of returning: the envelope
-// is admitted on the caller's goroutine, and done is called after its
-// commit — on the store's writer goroutine when the store is an
-// AsyncWriter (so it must be quick), else on a goroutine of its own.
+// is admitted on the caller's goroutine (on a new one when that needs a
+// store read), and done is called after its commit — on the store's
+// writer goroutine when the store is an AsyncWriter (so it must be quick),
+// else on a goroutine of its own. Pipelined sends may be answered in any
+// order.
 func (s *Server) sendAsync(ctx context.Context, to api.Addr, token []byte, sender *api.Addr, body []byte, done func(api.SendResponse, error)) {
+	if token != nil && !s.tokenCached(to) {
+		// Admitting it reads the recipient's token from the store: not on
+		// the caller's goroutine, which reads the sender's connection.
+		go s.admitAndEnqueue(ctx, to, token, sender, body, done)
+		return
+	}
+	s.admitAndEnqueue(ctx, to, token, sender, body, done)
+}
+
+func (s *Server) admitAndEnqueue(ctx context.Context, to api.Addr, token []byte, sender *api.Addr, body []byte, done func(api.SendResponse, error)) {
 	e, err := s.admit(ctx, to, token, sender, body)
 	if err != nil {
 		done(api.SendResponse{}, err)
