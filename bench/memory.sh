@@ -102,9 +102,10 @@ cp go.sum "$tmp/bare/go.sum"
   go build -tags desktop,production,webkit2_41 -trimpath -ldflags "-s -w" -o bare .)
 
 # pss_tree PID: total PSS (kB) of PID and its descendants; lists them in
-# $tmp/procs.
+# $tmp/procs (PSS, and its anonymous part) and adds their ids to
+# $tmp/ours.
 pss_tree() {
-  local todo=("$1") all=() p kids total=0 kb
+  local todo=("$1") all=() p kids total=0 kb anon
   while ((${#todo[@]})); do
     p=${todo[0]}
     todo=("${todo[@]:1}")
@@ -114,11 +115,23 @@ pss_tree() {
   done
   : >"$tmp/procs"
   for p in "${all[@]}"; do
-    kb=$(awk '/^Pss:/{print $2}' /proc/"$p"/smaps_rollup 2>/dev/null || echo 0)
+    read -r kb anon < <(awk '/^Pss:/{p=$2} /^Pss_Anon:/{a=$2} END{print p+0, a+0}' /proc/"$p"/smaps_rollup 2>/dev/null || echo 0 0)
     total=$((total + ${kb:-0}))
-    printf '    %-22s %8d kB\n' "$(cat /proc/"$p"/comm 2>/dev/null)" "${kb:-0}" >>"$tmp/procs"
+    printf '    %-22s %8d kB  (anonymous %7d kB)\n' "$(cat /proc/"$p"/comm 2>/dev/null)" "${kb:-0}" "${anon:-0}" >>"$tmp/procs"
+    echo "$p" >>"$tmp/ours"
   done
   echo "$total"
+}
+
+# others: WebKit processes on the machine that are not ours. They share
+# WebKit's libraries with ours, so PSS counts a smaller share of those
+# pages for ours: figures taken next to them are not comparable.
+others() {
+  local n=0 p
+  for p in $(grep -l '^WebKit' /proc/[0-9]*/comm 2>/dev/null | cut -d/ -f3); do
+    grep -qx "$p" "$tmp/ours" 2>/dev/null || n=$((n + 1))
+  done
+  echo "$n"
 }
 
 # measure PID NAME: settle, then the median of three readings two seconds
@@ -126,9 +139,11 @@ pss_tree() {
 measure() {
   local pid=$1 name=$2 a b c
   sleep "$SETTLE"
+  : >"$tmp/ours"
   a=$(pss_tree "$pid"); sleep 2
   b=$(pss_tree "$pid"); sleep 2
   c=$(pss_tree "$pid")
+  others >"$tmp/$name.others"
   printf '%s\n%s\n%s\n' "$a" "$b" "$c" | sort -n | sed -n 2p >"$tmp/$name.kb"
   echo "$a $b $c" >"$tmp/$name.readings"
   cp "$tmp/procs" "$tmp/$name.procs"
@@ -166,3 +181,9 @@ printf '  Sotto, %d-message chat open:    %6s MB  (readings: %s MB; processes at
   "$N" "$(mb "$sotto_kb")" "$(readings "$tmp/sotto.readings")"
 cat "$tmp/sotto.procs"
 printf '  ratio: %s× (goal ≤ 1.3×)\n' "$(awk -v a="$sotto_kb" -v b="$bare_kb" 'BEGIN{printf "%.2f", a/b}')"
+for name in bare sotto; do
+  if [ "$(cat "$tmp/$name.others")" != 0 ]; then
+    echo "  WARNING: $(cat "$tmp/$name.others") other WebKit processes ran on this machine during the $name readings:" \
+      "they share WebKit's libraries, so the PSS figures are low and the ratio is not the app's. Measure on a quiet machine."
+  fi
+done

@@ -54,6 +54,10 @@ describe.skipIf(!url)('a restarted client', () => {
       await box.fill(`long chat line ${i}`);
       await box.press('Enter');
       await page.locator('article.message', { hasText: `long chat line ${i}` }).waitFor();
+      // The message can show (from the backend's event) before the send
+      // returns and the composer clears: wait for that, or the clearing
+      // eats the next line.
+      for (let t = 0; t < 100 && (await box.inputValue()) !== ''; t++) await page.waitForTimeout(50);
     }
     const rows = () => log.locator('article.message').count();
     expect(await rows()).toBeLessThan(60);

@@ -431,6 +431,27 @@ describe('long histories', () => {
     expect(fake.called('Messages')).toHaveLength(calls);
   }, 30_000);
 
+  it('jumps from search to a message older than the loaded page, fetching back to it', async () => {
+    const start = Date.now() - 400 * 60_000;
+    const history = Array.from({ length: 700 }, (_, i) => msg({ id: i + 1, body: `line ${i + 1}`, sentAt: start + i * 30_000, status: 'read' }));
+    fake = installFake({ conversations: [conv({ id: 1, handle: 'bob' })], messages: { 1: history } });
+    fake.override.Search = (q) => (q === 'line 7' ? [{ conversation: 1, handle: 'bob', message: history[6] }] : []);
+    render(App);
+    const pane = await openConversation('bob');
+    await within(pane).findByText('line 700');
+    await fireEvent.keyDown(window, { key: 'f', ctrlKey: true });
+    const dialog = await screen.findByRole('dialog', { name: 'Search all conversations' });
+    const input = within(dialog).getByRole('searchbox', { name: 'Search messages' });
+    await fireEvent.input(input, { target: { value: 'line 7' } });
+    await fireEvent.submit(input.closest('form')!);
+    await fireEvent.click(await within(dialog).findByRole('button', { name: /line 7/ }));
+    await waitFor(() => expect((document.activeElement as HTMLElement).dataset.messageId).toBe('7'), { timeout: 5000 });
+    // Fetched in big pages back to it, and still only a window of rows rendered.
+    expect(fake.called('Messages').slice(1)).toEqual([[1, 601, 500], [1, 101, 500]]);
+    expect(pane.querySelectorAll('article.message').length).toBeLessThan(40);
+    expect(document.activeElement!.getAttribute('tabindex')).toBe('0');
+  }, 30_000);
+
   it('moves with ↑/↓ through messages that were not rendered, keeping the focused one in the DOM', async () => {
     const start = Date.now() - 100 * 60_000;
     const history = Array.from({ length: 80 }, (_, i) => msg({ id: i + 1, body: `line ${i + 1}`, sentAt: start + i * 60_000, status: 'read' }));
