@@ -33,13 +33,9 @@ func newLinkSim() *linkSim {
 	return s
 }
 
-// run sends size-byte packets every gap for dur from start; deliver says when a packet sent at t
-// arrives (ok false: lost). Feedback for what arrived goes every 100 ms and arrives 20 ms later.
-func (s *linkSim) run(start, dur, gap time.Duration, size int, deliver func(t time.Duration) (time.Duration, bool)) {
-	s.runGaps(start, dur, func(int) time.Duration { return gap }, size, deliver)
-}
-
-// runGaps is run with the gap before packet i given by gap(i).
+// runGaps sends size-byte packets for dur from start, gap(i) after packet i; deliver says when a
+// packet sent at t arrives (ok false: lost). Feedback for what arrived goes every 100 ms and
+// arrives 20 ms later.
 func (s *linkSim) runGaps(start, dur time.Duration, gap func(i int) time.Duration, size int, deliver func(t time.Duration) (time.Duration, bool)) {
 	nextFB := start + 100*time.Millisecond
 	seq := uint16(0)
@@ -134,16 +130,27 @@ func TestQueueDetectorCutsAtABottleneck(t *testing.T) {
 func TestQueueDetectorIgnoresJitterAndLoss(t *testing.T) {
 	// 100 ± 50 ms (normal, clipped at 0) per packet with 5% loss, 1 Mbit/s: what calls/nettest's
 	// lossy calls look like. Reordered, often 100 ms late, but no queue.
+	gaps := map[string]func(int) time.Duration{
+		"8 ms":  func(int) time.Duration { return 8 * time.Millisecond },
+		"20 ms": func(int) time.Duration { return 20 * time.Millisecond },
+		// 30 fps of 6-packet frames sent back to back: a video sender's bursts.
+		"bursts": func(i int) time.Duration {
+			if i%6 == 5 {
+				return 33*time.Millisecond - 5*time.Millisecond
+			}
+			return time.Millisecond
+		},
+	}
 	for seed := range uint64(jitterSeeds) {
 		rng := rand.New(rand.NewPCG(seed, 2))
-		for _, gap := range []time.Duration{8 * time.Millisecond, 20 * time.Millisecond} {
+		for name, gap := range gaps {
 			s := newLinkSim()
-			s.run(0, 30*time.Second, gap, 1000, func(t time.Duration) (time.Duration, bool) {
+			s.runGaps(0, 30*time.Second, gap, 1000, func(t time.Duration) (time.Duration, bool) {
 				d := max(100*time.Millisecond+time.Duration(rng.NormFloat64()*float64(50*time.Millisecond)), 0)
 				return t + d, rng.Float64() >= 0.05
 			})
 			if len(s.cuts) != 0 {
-				t.Fatalf("seed %d, packets every %v: cut %d times on a jittery link without a queue (first at %v to %d bit/s)", seed, gap, len(s.cuts), s.cuts[0], s.rates[0])
+				t.Fatalf("seed %d, packets every %s: cut %d times on a jittery link without a queue (first at %v to %d bit/s)", seed, name, len(s.cuts), s.cuts[0], s.rates[0])
 			}
 		}
 	}
