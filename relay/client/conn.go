@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -202,6 +203,10 @@ func (cn *Conn) queue(frame []byte) error {
 // meanwhile on a goroutine of its own, so no caller is kept writing for
 // others indefinitely.
 func (cn *Conn) kick() {
+	// Let the goroutines that are ready to run first add their frames:
+	// the Sends one batch of results woke, the acks of one batch of
+	// envelopes. They then leave in one message instead of one each.
+	runtime.Gosched()
 	if cn.flushRound() {
 		go cn.flush()
 	}
