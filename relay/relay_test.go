@@ -258,6 +258,14 @@ func TestAuth(t *testing.T) {
 		if st != 401 || ae.Code != api.CodeTokenExpired {
 			t.Fatalf("expired token: %d %+v", st, ae)
 		}
+		// The client's own clock still calls the token good: the relay's
+		// refusal makes it authenticate again, and the request goes through.
+		if _, err := alice.Client.PrekeyCount(bg); err != nil {
+			t.Fatalf("request with a token the relay calls expired: %v", err)
+		}
+		if fresh, _ := alice.Client.Token(bg); fresh == good {
+			t.Fatal("the client kept the expired token")
+		}
 	})
 }
 

@@ -89,8 +89,26 @@ var getRetries = []time.Duration{50 * time.Millisecond, 250 * time.Millisecond}
 
 // do performs one request; in (if not nil) is sent as JSON, or as raw bytes
 // when it is []byte. out (if not nil) receives the JSON answer. Errors from
-// the relay are *api.Error.
+// the relay are *api.Error. An authenticated request the relay refuses for
+// its token (expired by the relay's clock, or unknown to it after a restart
+// with a new token key) is sent once more with a fresh token.
 func (c *Client) do(ctx context.Context, method, path string, auth bool, hdr http.Header, in, out any) error {
+	err := c.doOnce(ctx, method, path, auth, hdr, in, out)
+	if auth && (api.HasCode(err, api.CodeTokenExpired) || api.HasCode(err, api.CodeUnauthorized)) {
+		c.forgetToken()
+		err = c.doOnce(ctx, method, path, auth, hdr, in, out)
+	}
+	return err
+}
+
+// forgetToken drops the cached token so the next request authenticates.
+func (c *Client) forgetToken() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.token = ""
+}
+
+func (c *Client) doOnce(ctx context.Context, method, path string, auth bool, hdr http.Header, in, out any) error {
 	var body io.Reader
 	ctype := ""
 	switch v := in.(type) {
