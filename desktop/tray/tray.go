@@ -2,6 +2,7 @@ package tray
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/png"
 	"log/slog"
@@ -71,8 +72,12 @@ func Start(o Options) *Tray {
 	return t
 }
 
-// Stop removes the icon.
+// Stop removes the icon. Later updates (an unread count arriving while the
+// app quits) do nothing.
 func (t *Tray) Stop() {
+	t.mu.Lock()
+	t.ready = false
+	t.mu.Unlock()
 	if t.stop != nil {
 		t.stop()
 	}
@@ -132,6 +137,17 @@ func (t *Tray) refresh() {
 		t.log.Warn("tray icon", "err", err.Error())
 		return
 	}
+	// systray panics when its D-Bus connection has closed under it (the
+	// session bus went away, or the tray is quitting): the icon stays as it
+	// was, the app carries on.
+	defer func() {
+		if r := recover(); r != nil {
+			t.mu.Lock()
+			t.ready = false
+			t.mu.Unlock()
+			t.log.Warn("tray: the icon can no longer be updated", "err", fmt.Sprint(r))
+		}
+	}()
 	systray.SetIcon(b)
 	systray.SetTooltip(tip)
 }

@@ -161,4 +161,12 @@ func TestTrayOnTheBus(t *testing.T) {
 	if red > 0 {
 		t.Fatalf("all read, but the badge is still there (%d pixels)", red)
 	}
+
+	// Quitting closes the tray's bus connection; updates that arrive after
+	// that (an unread count while the app shuts down) must not panic.
+	tr.Stop()
+	time.Sleep(200 * time.Millisecond)
+	tr.SetUnread(9)
+	tr.SetDoNotDisturb(DNDOff, "")
+	tr.refresh()
 }
