@@ -166,29 +166,22 @@ func (cn *Conn) WriteRaw(b []byte) error { return cn.write(b) }
 // Ack acknowledges everything up to seq. Acks not yet written when a
 // higher one arrives are replaced by it (the relay's acks are cumulative).
 func (cn *Conn) Ack(seq uint64) error {
-	cn.mu.Lock()
-	if cn.err != nil {
-		cn.mu.Unlock()
-		return ErrConnClosed
-	}
-	cn.ackSeq = max(cn.ackSeq, seq)
-	start := !cn.flushing
-	cn.flushing = true
-	cn.mu.Unlock()
-	if start {
-		cn.kick()
-	}
-	return nil
+	return cn.addWork(func() { cn.ackSeq = max(cn.ackSeq, seq) })
 }
 
-// queue adds a frame for the flusher, starting it if needed.
+// queue adds a frame for the flusher.
 func (cn *Conn) queue(frame []byte) error {
+	return cn.addWork(func() { cn.outq = append(cn.outq, frame) })
+}
+
+// addWork runs add under the lock and starts the flusher if it is idle.
+func (cn *Conn) addWork(add func()) error {
 	cn.mu.Lock()
 	if cn.err != nil {
 		cn.mu.Unlock()
 		return ErrConnClosed
 	}
-	cn.outq = append(cn.outq, frame)
+	add()
 	start := !cn.flushing
 	cn.flushing = true
 	cn.mu.Unlock()
