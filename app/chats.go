@@ -587,11 +587,11 @@ func (c *Chats) MarkRead(conv int64) error {
 	if err != nil {
 		return err
 	}
-	for i := len(ms) - 1; i >= 0; i-- {
-		if ms[i].Direction == store.Incoming && ms[i].Status != store.StatusRead {
-			if err := m.MarkRead(ctx, ms[i].ID, c.preferences().ReadReceipts); err != nil {
-				return userError(err)
-			}
+	// The newest unread message: marking it read covers the ones before it
+	// (one read receipt for all of them).
+	for _, msg := range ms {
+		if msg.Direction == store.Incoming && msg.Status != store.StatusRead {
+			return userError(m.MarkRead(ctx, msg.ID, c.preferences().ReadReceipts))
 		}
 	}
 	return nil

@@ -44,24 +44,43 @@ func (m *Messenger) conversationContact(ctx context.Context, id store.Conversati
 	return conv, c, nil
 }
 
-// MarkRead marks the incoming messages up to and including id as read and,
-// when the conversation is accepted and readReceipts is on, tells the sender.
+// readScan bounds how far back one MarkRead (or one read receipt) looks for
+// messages it also covers.
+const readScan = 500
+
+// MarkRead marks the incoming message id and the unread incoming messages
+// before it in its conversation as read and, when the conversation is
+// accepted and readReceipts is on, tells the sender with one read receipt:
+// a read receipt covers its target and everything sent before it.
 func (m *Messenger) MarkRead(ctx context.Context, id store.MessageID, readReceipts bool) error {
 	msg, err := m.st.Message(ctx, id)
 	if err != nil {
 		return fmt.Errorf("message: %w", err)
 	}
-	if msg.Direction != store.Incoming || msg.Status == store.StatusRead {
+	if msg.Direction != store.Incoming {
 		return nil
 	}
 	conv, c, err := m.conversationContact(ctx, msg.Conversation)
 	if err != nil {
 		return err
 	}
-	if err := m.st.SetStatus(ctx, id, store.StatusRead); err != nil {
-		return fmt.Errorf("mark read: %w", err)
+	earlier, err := m.st.Messages(ctx, conv.ID, id, readScan)
+	if err != nil {
+		return fmt.Errorf("messages before %d: %w", id, err)
 	}
-	m.cfg.Events.Emit(Event{Kind: EventStatus, Contact: c.ID, Conversation: conv.ID, Message: id, Status: store.StatusRead.String()})
+	marked := false
+	for _, e := range append([]store.Message{msg}, earlier...) {
+		if e.Direction != store.Incoming || e.Status == store.StatusRead {
+			continue
+		}
+		if err := m.setStatus(ctx, c.ID, conv.ID, e.ID, store.StatusRead); err != nil {
+			return fmt.Errorf("mark read: %w", err)
+		}
+		marked = true
+	}
+	if !marked {
+		return nil
+	}
 	state, err := m.State(ctx, c.ID)
 	if err != nil || state != StateAccepted || !readReceipts {
 		return err
@@ -69,6 +88,34 @@ func (m *Messenger) MarkRead(ctx context.Context, id store.MessageID, readReceip
 	var target content.ID
 	copy(target[:], msg.RemoteID)
 	return m.sendReceipt(ctx, c, target, content.ReceiptRead)
+}
+
+// markReadUpTo applies a read receipt for target: it and the messages sent
+// before it that the relay took (sent, delivered) are read. The scan stops at
+// the first one already read: everything before it was covered then.
+func (m *Messenger) markReadUpTo(ctx context.Context, c store.ContactID, conv store.ConversationID, target store.Message) error {
+	if err := m.setStatus(ctx, c, conv, target.ID, store.StatusRead); err != nil {
+		return err
+	}
+	earlier, err := m.st.Messages(ctx, conv, target.ID, readScan)
+	if err != nil {
+		return fmt.Errorf("messages before %d: %w", target.ID, err)
+	}
+	for _, e := range earlier {
+		if e.Direction != store.Outgoing {
+			continue
+		}
+		if e.Status == store.StatusRead {
+			break
+		}
+		if e.Status != store.StatusSent && e.Status != store.StatusDelivered {
+			continue // not sent yet (pending) or given up: the reader has not seen it
+		}
+		if err := m.setStatus(ctx, c, conv, e.ID, store.StatusRead); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // React sets (or with "" removes) this account's reaction on a message.

@@ -407,6 +407,9 @@ func (m *Messenger) applyControl(ctx context.Context, c store.Contact, cs Contac
 		if statusRank(next) <= statusRank(target.Status) {
 			return nil // receipts only move a message forward
 		}
+		if next == store.StatusRead {
+			return m.markReadUpTo(ctx, c.ID, conv.ID, target)
+		}
 		return m.setStatus(ctx, c.ID, conv.ID, target.ID, next)
 	case content.KindReaction:
 		err = m.st.React(ctx, target.ID, c.ID, msg.Emoji)
