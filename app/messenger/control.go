@@ -44,12 +44,13 @@ func (m *Messenger) conversationContact(ctx context.Context, id store.Conversati
 	return conv, c, nil
 }
 
-// readScan bounds how far back one MarkRead (or one read receipt) looks for
-// messages it also covers.
+// readScan is how many earlier messages MarkRead and a read receipt look at
+// in one page.
 const readScan = 500
 
 // MarkRead marks the incoming message id and the unread incoming messages
-// before it in its conversation as read and, when the conversation is
+// before it in its conversation as read (paging back until a page has none
+// unread) and, when the conversation is
 // accepted and readReceipts is on, tells the sender with one read receipt:
 // a read receipt covers its target and everything sent before it.
 func (m *Messenger) MarkRead(ctx context.Context, id store.MessageID, readReceipts bool) error {
@@ -64,19 +65,26 @@ func (m *Messenger) MarkRead(ctx context.Context, id store.MessageID, readReceip
 	if err != nil {
 		return err
 	}
-	earlier, err := m.st.Messages(ctx, conv.ID, id, readScan)
-	if err != nil {
-		return fmt.Errorf("messages before %d: %w", id, err)
-	}
+	// Page back while pages still hold unread messages.
 	marked := false
-	for _, e := range append([]store.Message{msg}, earlier...) {
-		if e.Direction != store.Incoming || e.Status == store.StatusRead {
-			continue
+	page := []store.Message{msg}
+	for len(page) > 0 {
+		unread := false
+		for _, e := range page {
+			if e.Direction != store.Incoming || e.Status == store.StatusRead {
+				continue
+			}
+			if err := m.setStatus(ctx, c.ID, conv.ID, e.ID, store.StatusRead); err != nil {
+				return fmt.Errorf("mark read: %w", err)
+			}
+			marked, unread = true, true
 		}
-		if err := m.setStatus(ctx, c.ID, conv.ID, e.ID, store.StatusRead); err != nil {
-			return fmt.Errorf("mark read: %w", err)
+		if !unread && len(page) > 1 {
+			break
 		}
-		marked = true
+		if page, err = m.st.Messages(ctx, conv.ID, page[len(page)-1].ID, readScan); err != nil {
+			return fmt.Errorf("messages before %d: %w", id, err)
+		}
 	}
 	if !marked {
 		return nil
