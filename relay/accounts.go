@@ -342,40 +342,13 @@ func (s *Server) authed(h authedHandler) http.HandlerFunc {
 
 func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, dev api.Addr) {
 	ctx := r.Context()
-	hh, err := handle.ParseHash(r.PathValue("hash"))
-	if err != nil {
-		s.writeError(w, api.Errorf(api.CodeBadRequest, "handle hash must be 64 hex characters"))
-		return
-	}
-	if err := s.limit(s.lim.lookupDev, string(dev[:])); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.limit(s.lim.lookupTarget, string(hh[:])); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a, devices, err := s.st.Account(ctx, hh)
-	if errors.Is(err, store.ErrNotFound) {
-		s.writeError(w, api.Errorf(api.CodeNotFound, "unknown handle"))
-		return
-	}
+	pa, err := s.provenAccount(r, dev, true)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	b, err := bindingOf(a, devices)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	proof, err := s.kt.lookupProof(ctx, hh, b)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	resp := api.LookupResponse{HandleHash: hh, IdentityKey: a.IdentityKey, Transparency: proof.Marshal()}
-	for _, d := range devices {
+	resp := api.LookupResponse{HandleHash: pa.hash, IdentityKey: pa.account.IdentityKey, Transparency: pa.proof.Marshal()}
+	for _, d := range pa.devices {
 		b, err := s.bundle(ctx, d)
 		if err != nil {
 			s.log.Warn("skipping device without a valid bundle", "err", err)
@@ -385,6 +358,51 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, dev api.Ad
 	}
 	s.metrics.lookups.Add(1)
 	s.writeJSON(w, http.StatusOK, resp)
+}
+
+// provenAccount is what a lookup and a transparency binding request share:
+// the handle hash in the path, an account with its devices, and the log's
+// proof for that binding.
+type provenAccount struct {
+	hash    handle.Hash
+	account store.Account
+	devices []store.Device
+	proof   kt.LookupProof
+}
+
+// provenAccount reads the handle hash from r's path, applies the requester's
+// lookup limit (and the target handle's when limitTarget), and loads the
+// account and its transparency proof. Errors are for s.fail.
+func (s *Server) provenAccount(r *http.Request, dev api.Addr, limitTarget bool) (provenAccount, error) {
+	ctx := r.Context()
+	hh, err := handle.ParseHash(r.PathValue("hash"))
+	if err != nil {
+		return provenAccount{}, api.Errorf(api.CodeBadRequest, "handle hash must be 64 hex characters")
+	}
+	if err := s.limit(s.lim.lookupDev, string(dev[:])); err != nil {
+		return provenAccount{}, err
+	}
+	if limitTarget {
+		if err := s.limit(s.lim.lookupTarget, string(hh[:])); err != nil {
+			return provenAccount{}, err
+		}
+	}
+	a, devices, err := s.st.Account(ctx, hh)
+	if errors.Is(err, store.ErrNotFound) {
+		return provenAccount{}, api.Errorf(api.CodeNotFound, "unknown handle")
+	}
+	if err != nil {
+		return provenAccount{}, err
+	}
+	b, err := bindingOf(a, devices)
+	if err != nil {
+		return provenAccount{}, err
+	}
+	proof, err := s.kt.lookupProof(ctx, hh, b)
+	if err != nil {
+		return provenAccount{}, err
+	}
+	return provenAccount{hash: hh, account: a, devices: devices, proof: proof}, nil
 }
 
 // bundle takes one-time prekeys (atomically, each once) and assembles a

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/sotto-im/sotto/handle"
 	"github.com/sotto-im/sotto/kt"
 	"github.com/sotto-im/sotto/relay/api"
 	"github.com/sotto-im/sotto/relay/store"
@@ -77,36 +76,12 @@ func (s *Server) handleKTConsistency(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleKTBinding(w http.ResponseWriter, r *http.Request, dev api.Addr) {
-	ctx := r.Context()
-	hh, err := handle.ParseHash(r.PathValue("hash"))
-	if err != nil {
-		s.writeError(w, api.Errorf(api.CodeBadRequest, "handle hash must be 64 hex characters"))
-		return
-	}
-	if err := s.limit(s.lim.lookupDev, string(dev[:])); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a, devices, err := s.st.Account(ctx, hh)
-	if errors.Is(err, store.ErrNotFound) {
-		s.writeError(w, api.Errorf(api.CodeNotFound, "unknown handle"))
-		return
-	}
+	pa, err := s.provenAccount(r, dev, false)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	b, err := bindingOf(a, devices)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := s.kt.lookupProof(ctx, hh, b)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, api.KTProof{Proof: p.Marshal()})
+	s.writeJSON(w, http.StatusOK, api.KTProof{Proof: pa.proof.Marshal()})
 }
 
 func (s *Server) handleKTEntries(w http.ResponseWriter, r *http.Request) {
