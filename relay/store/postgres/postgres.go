@@ -16,7 +16,7 @@ import (
 	"github.com/sotto-im/sotto/handle"
 	"github.com/sotto-im/sotto/relay/api"
 	"github.com/sotto-im/sotto/relay/store"
-	"github.com/sotto-im/sotto/relay/store/internal/groupcommit"
+	"github.com/sotto-im/sotto/relay/store/internal/queuewrite"
 	"github.com/sotto-im/sotto/relay/store/internal/wakeorder"
 )
 
@@ -29,8 +29,10 @@ type Options struct {
 
 // Store implements store.Store on PostgreSQL.
 type Store struct {
-	pool   *pgxpool.Pool
-	writer *groupcommit.Writer[op, uint64]
+	// Enqueue, Ack and their Async forms go through the group-commit writer.
+	queuewrite.Writer
+
+	pool *pgxpool.Pool
 
 	// Subscribers in this process get committed envelopes handed over
 	// directly (no NOTIFY to their own node, no read back).
@@ -48,20 +50,6 @@ var (
 	_ store.Store       = (*Store)(nil)
 	_ store.AsyncWriter = (*Store)(nil)
 )
-
-type opKind uint8
-
-const (
-	opEnqueue opKind = iota + 1
-	opAck
-)
-
-type op struct {
-	kind opKind
-	env  store.Envelope
-	addr api.Addr
-	upTo uint64
-}
 
 // Open connects, migrates and starts the group-commit writer.
 func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
@@ -88,7 +76,7 @@ func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	s.writer = groupcommit.New(s.commit, o.Window, o.MaxBatch)
+	s.Writer = queuewrite.Start(s.commit, o.Window, o.MaxBatch)
 	return s, nil
 }
 
@@ -433,27 +421,6 @@ func (s *Store) TakeChallenge(ctx context.Context, value []byte, purpose store.C
 	return c, nil
 }
 
-// Enqueue implements store.Store.
-func (s *Store) Enqueue(ctx context.Context, e store.Envelope) (uint64, error) {
-	return s.writer.Do(ctx, op{kind: opEnqueue, env: e})
-}
-
-// Ack implements store.Store.
-func (s *Store) Ack(ctx context.Context, addr api.Addr, upTo uint64) error {
-	_, err := s.writer.Do(ctx, op{kind: opAck, addr: addr, upTo: upTo})
-	return err
-}
-
-// EnqueueAsync implements store.AsyncWriter.
-func (s *Store) EnqueueAsync(ctx context.Context, e store.Envelope, done func(uint64, error)) {
-	s.writer.Go(ctx, op{kind: opEnqueue, env: e}, done)
-}
-
-// AckAsync implements store.AsyncWriter.
-func (s *Store) AckAsync(ctx context.Context, addr api.Addr, upTo uint64, done func(error)) {
-	s.writer.Go(ctx, op{kind: opAck, addr: addr, upTo: upTo}, func(_ uint64, err error) { done(err) })
-}
-
 // enqueueSQL stores a whole batch in one statement: it numbers each
 // device's envelopes after its last_seq in arrival order (ord) and bumps
 // last_seq once per device. Envelopes for unknown devices join no devices
@@ -483,7 +450,7 @@ const ackSQL = `DELETE FROM envelopes e USING unnest($1::bytea[], $2::bigint[]) 
 // at most four statements, whatever the batch size. NOTIFYs for devices
 // held by other nodes are queued in the same transaction and sent by
 // PostgreSQL at commit; this process's nodes get the envelopes directly.
-func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
+func (s *Store) commit(batch []*queuewrite.Request) error {
 	ctx := context.Background()
 	var (
 		addrs, ids, senders, bodies [][]byte
@@ -491,14 +458,14 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 		ords                        []int32
 		ackAddrs                    [][]byte
 		ackUpTo                     []int64
-		byID                        = map[api.EnvelopeID]*groupcommit.Request[op, uint64]{}
+		byID                        = map[api.EnvelopeID]*queuewrite.Request{}
 		distinct                    = map[api.Addr]bool{}
 		lockAddrs                   [][]byte
 	)
 	for i, r := range batch {
-		switch r.In.kind {
-		case opEnqueue:
-			e := &r.In.env
+		switch r.In.Kind {
+		case queuewrite.Enqueue:
+			e := &r.In.Env
 			var sender []byte
 			if e.Sender != nil {
 				sender = e.Sender[:]
@@ -516,9 +483,9 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 				distinct[e.To] = true
 				lockAddrs = append(lockAddrs, e.To[:])
 			}
-		case opAck:
-			ackAddrs = append(ackAddrs, r.In.addr[:])
-			ackUpTo = append(ackUpTo, int64(r.In.upTo))
+		case queuewrite.Ack:
+			ackAddrs = append(ackAddrs, r.In.Addr[:])
+			ackUpTo = append(ackUpTo, int64(r.In.UpTo))
 		}
 	}
 	s.mu.Lock()
@@ -598,8 +565,8 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 		// sequence numbers.
 		envs := make([]store.Envelope, 0, len(batch))
 		for _, r := range batch {
-			if r.In.kind == opEnqueue && r.Err == nil {
-				e := r.In.env
+			if r.In.Kind == queuewrite.Enqueue && r.Err == nil {
+				e := r.In.Env
 				e.Seq = r.Result
 				envs = append(envs, e)
 			}
@@ -823,9 +790,7 @@ func (s *Store) listen(ctx context.Context, ch string, wake func(api.Addr, *stor
 
 // Close stops the writer and closes the pool.
 func (s *Store) Close() error {
-	if s.writer != nil {
-		s.writer.Close()
-	}
+	s.Writer.Stop()
 	s.pool.Close()
 	return nil
 }

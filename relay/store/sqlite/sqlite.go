@@ -15,7 +15,7 @@ import (
 	"github.com/sotto-im/sotto/handle"
 	"github.com/sotto-im/sotto/relay/api"
 	"github.com/sotto-im/sotto/relay/store"
-	"github.com/sotto-im/sotto/relay/store/internal/groupcommit"
+	"github.com/sotto-im/sotto/relay/store/internal/queuewrite"
 	"github.com/sotto-im/sotto/relay/store/internal/wakeorder"
 )
 
@@ -31,8 +31,10 @@ type Options struct {
 
 // Store implements store.Store on one SQLite file.
 type Store struct {
+	// Enqueue, Ack and their Async forms go through the group-commit writer.
+	queuewrite.Writer
+
 	w, r   *sql.DB
-	writer *groupcommit.Writer[op, uint64]
 	batch  *batchStmts // the writer's multi-row statements
 	device *sql.Stmt   // Device's read, on the read pool
 
@@ -49,20 +51,6 @@ var (
 	_ store.Store       = (*Store)(nil)
 	_ store.AsyncWriter = (*Store)(nil)
 )
-
-type opKind uint8
-
-const (
-	opEnqueue opKind = iota + 1
-	opAck
-)
-
-type op struct {
-	kind opKind
-	env  store.Envelope
-	addr api.Addr
-	upTo uint64
-}
 
 // Open opens (creating if needed) the database at path and migrates it.
 func Open(ctx context.Context, path string, o Options) (*Store, error) {
@@ -126,7 +114,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: prepare: %w", err)
 	}
-	s.writer = groupcommit.New(s.commit, o.Window, o.MaxBatch)
+	s.Writer = queuewrite.Start(s.commit, o.Window, o.MaxBatch)
 	return s, nil
 }
 
@@ -486,33 +474,12 @@ func (s *Store) TakeChallenge(ctx context.Context, value []byte, purpose store.C
 	return c, nil
 }
 
-// Enqueue implements store.Store.
-func (s *Store) Enqueue(ctx context.Context, e store.Envelope) (uint64, error) {
-	return s.writer.Do(ctx, op{kind: opEnqueue, env: e})
-}
-
-// Ack implements store.Store.
-func (s *Store) Ack(ctx context.Context, addr api.Addr, upTo uint64) error {
-	_, err := s.writer.Do(ctx, op{kind: opAck, addr: addr, upTo: upTo})
-	return err
-}
-
-// EnqueueAsync implements store.AsyncWriter.
-func (s *Store) EnqueueAsync(ctx context.Context, e store.Envelope, done func(uint64, error)) {
-	s.writer.Go(ctx, op{kind: opEnqueue, env: e}, done)
-}
-
-// AckAsync implements store.AsyncWriter.
-func (s *Store) AckAsync(ctx context.Context, addr api.Addr, upTo uint64, done func(error)) {
-	s.writer.Go(ctx, op{kind: opAck, addr: addr, upTo: upTo}, func(_ uint64, err error) { done(err) })
-}
-
 // commit runs one batch in one transaction with a few multi-row
 // statements, whatever the batch size: the writer assigns sequence numbers
 // itself (it is the only writer of last_seq, and seqs caches the values it
 // has read or written), inserts the envelopes, stores each device's new
 // last_seq and applies the acks.
-func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
+func (s *Store) commit(batch []*queuewrite.Request) error {
 	ctx := context.Background()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -530,10 +497,10 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 	var missing []any
 	seen := map[api.Addr]bool{}
 	for _, r := range batch {
-		if r.In.kind != opEnqueue {
+		if r.In.Kind != queuewrite.Enqueue {
 			continue
 		}
-		a := r.In.env.To
+		a := r.In.Env.To
 		if _, ok := s.seqs[a]; !ok && !seen[a] {
 			seen[a] = true
 			missing = append(missing, a[:])
@@ -564,10 +531,10 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 	var ins []any
 	touched := map[api.Addr]bool{}
 	for _, r := range batch {
-		if r.In.kind != opEnqueue {
+		if r.In.Kind != queuewrite.Enqueue {
 			continue
 		}
-		e := &r.In.env
+		e := &r.In.Env
 		last, known := s.seqs[e.To]
 		if !known {
 			r.Err = store.ErrNotFound
@@ -597,8 +564,8 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 	// 4. Acks.
 	var acks []any
 	for _, r := range batch {
-		if r.In.kind == opAck {
-			acks = append(acks, r.In.addr[:], int64(r.In.upTo))
+		if r.In.Kind == queuewrite.Ack {
+			acks = append(acks, r.In.Addr[:], int64(r.In.UpTo))
 		}
 	}
 	if err := s.batch.exec(ctx, tx, batchAck, acks); err != nil {
@@ -620,8 +587,8 @@ func (s *Store) commit(batch []*groupcommit.Request[op, uint64]) error {
 	if len(subs) > 0 {
 		envs := make([]store.Envelope, 0, len(batch))
 		for _, r := range batch {
-			if r.In.kind == opEnqueue && r.Err == nil {
-				e := r.In.env
+			if r.In.Kind == queuewrite.Enqueue && r.Err == nil {
+				e := r.In.Env
 				e.Seq = r.Result
 				envs = append(envs, e)
 			}
@@ -767,9 +734,7 @@ func (s *Store) Subscribe(ctx context.Context, node string, wake func(api.Addr, 
 
 // Close stops the writer and closes the database.
 func (s *Store) Close() error {
-	if s.writer != nil {
-		s.writer.Close()
-	}
+	s.Writer.Stop()
 	if s.batch != nil {
 		s.batch.close()
 	}
