@@ -14,20 +14,7 @@ import (
 // one read receipt — on hers, except a message still pending at her end.
 func TestReadReceiptCoversEarlierMessages(t *testing.T) {
 	ctx := context.Background()
-	url := startRelay(t)
-	alice := newPeer(t, url, "alice")
-	bob := newPeer(t, url, "bob")
-
-	// Accepted both ways: Bob answers Alice's first message.
-	first, err := alice.m.SendText(ctx, handle.MustParse("bob"), "hello", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bob.waitFor("request", func(e Event) bool { return e.Kind == EventRequest })
-	if _, err := bob.m.SendText(ctx, handle.MustParse("alice"), "hi", 0); err != nil {
-		t.Fatal(err)
-	}
-	alice.waitFor("reply", func(e Event) bool { return e.Kind == EventMessage && e.Message != first.ID })
+	alice, bob, first := acceptedPair(t)
 
 	var sent []store.Message
 	for _, s := range []string{"one", "two", "three"} {
@@ -88,18 +75,7 @@ func TestReadReceiptCoversEarlierMessages(t *testing.T) {
 // the relay has not taken yet (pending) — the reader cannot have seen it.
 func TestReadReceiptSkipsPending(t *testing.T) {
 	ctx := context.Background()
-	url := startRelay(t)
-	alice := newPeer(t, url, "alice")
-	bob := newPeer(t, url, "bob")
-	first, err := alice.m.SendText(ctx, handle.MustParse("bob"), "hello", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bob.waitFor("request", func(e Event) bool { return e.Kind == EventRequest })
-	if _, err := bob.m.SendText(ctx, handle.MustParse("alice"), "hi", 0); err != nil {
-		t.Fatal(err)
-	}
-	alice.waitFor("reply", func(e Event) bool { return e.Kind == EventMessage && e.Message != first.ID })
+	alice, bob, first := acceptedPair(t)
 	// A message stuck pending before the newest (written straight to the
 	// store, as the outbox would hold it).
 	aliceBob, _ := alice.m.Store().ContactByHandle(ctx, "bob")
@@ -136,4 +112,24 @@ func TestReadReceiptSkipsPending(t *testing.T) {
 	if got, _ := alice.m.Store().Message(ctx, pendingID); got.Status != store.StatusPending {
 		t.Fatalf("the pending message is %v after a read receipt", got.Status)
 	}
+}
+
+// acceptedPair is Alice and Bob on a relay of their own, the conversation
+// accepted both ways: Alice's first message, answered by Bob.
+func acceptedPair(t *testing.T) (alice, bob *peer, first store.Message) {
+	t.Helper()
+	ctx := context.Background()
+	url := startRelay(t)
+	alice = newPeer(t, url, "alice")
+	bob = newPeer(t, url, "bob")
+	first, err := alice.m.SendText(ctx, handle.MustParse("bob"), "hello", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.waitFor("request", func(e Event) bool { return e.Kind == EventRequest })
+	if _, err := bob.m.SendText(ctx, handle.MustParse("alice"), "hi", 0); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitFor("reply", func(e Event) bool { return e.Kind == EventMessage && e.Message != first.ID })
+	return alice, bob, first
 }
