@@ -72,6 +72,9 @@ func localCodec(t testing.TB, pcm []int16) []int16 {
 	return out
 }
 
+// alignSearch is the order alignFrames tries other offsets in: nearest first.
+var alignSearch = []int{1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6, 7, -7, 8, -8, 9, -9, 10, -10}
+
 // alignFrames lines got up with want frame by frame. The receiver writes whole 20 ms frames, so got
 // is want shifted by whole frames, plus a concealed frame inserted at each underrun and a frame
 // missing at each delay cut. It follows that drifting shift (a frame either way, searched near the
@@ -115,7 +118,11 @@ func alignFrames(want, got []int16) (aligned []int16, identical, total int) {
 				// Exact search first, then the best correlation (after a concealed frame the decoder
 				// state differs for a while, so frames are close but not identical).
 				bestD, bestC := 0, correlation(w, frame(got, i+shift))
-				for _, d := range []int{1, 2, 3, -1, 4, 5, 6, 7, 8, 9, 10} {
+				// Both ways: a frame the receiver shed (decoded, not played, to cut
+				// excess delay in a quiet stretch) moves the rest one frame earlier,
+				// and a frame whose best correlation moved the shift the wrong way
+				// must be able to come back.
+				for _, d := range alignSearch {
 					g := frame(got, i+shift+d)
 					if equal(w, g) {
 						bestD, found = d, true
