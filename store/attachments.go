@@ -259,31 +259,11 @@ func (a *attachmentReader) Close() error { return a.f.Close() }
 // in the clear.
 func (p *Profile) SetAttachmentRemote(ctx context.Context, id AttachmentID, remote []byte) error {
 	return p.write(ctx, "store: set attachment remote", func(tx *wtx, _ *afterCommit) error {
-		var ct []byte
-		err := tx.QueryRowContext(ctx, `SELECT info FROM attachments WHERE id = ?`, int64(id)).Scan(&ct)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("attachment %d: %w", id, ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		pt, err := p.keys.open("attachments", "info", int64(id), ct)
-		if err != nil {
-			return err
-		}
-		defer clear(pt)
-		var rec attachmentRecord
-		if err := json.Unmarshal(pt, &rec); err != nil {
-			return fmt.Errorf("%w: attachments.info row %d: %v", ErrTampered, id, err)
-		}
-		defer clear(rec.Key)
-		rec.Remote = remote
-		b, err := json.Marshal(rec)
-		if err != nil {
-			return err
-		}
-		defer clear(b)
-		_, err = tx.ExecContext(ctx, `UPDATE attachments SET info = ? WHERE id = ?`, p.keys.seal("attachments", "info", int64(id), b), int64(id))
-		return err
+		var key []byte
+		defer func() { clear(key) }()
+		return updateSealedJSON(ctx, p, tx, "attachments", "info", int64(id), func(rec *attachmentRecord) {
+			key = rec.Key // cleared once the record is sealed again
+			rec.Remote = remote
+		})
 	})
 }

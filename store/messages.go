@@ -285,29 +285,7 @@ func (p *Profile) EditMessage(ctx context.Context, id MessageID, body string) er
 // SetStatus records a message's delivery status.
 func (p *Profile) SetStatus(ctx context.Context, id MessageID, s Status) error {
 	return p.write(ctx, "store: set status", func(tx *wtx, _ *afterCommit) error {
-		var ct []byte
-		err := tx.QueryRowContext(ctx, `SELECT meta FROM messages WHERE id = ?`, int64(id)).Scan(&ct)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("message %d: %w", id, ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		pt, err := p.keys.open("messages", "meta", int64(id), ct)
-		if err != nil {
-			return err
-		}
-		var meta messageMeta
-		if err := json.Unmarshal(pt, &meta); err != nil {
-			return fmt.Errorf("%w: messages.meta row %d: %v", ErrTampered, id, err)
-		}
-		meta.Status = s
-		b, err := json.Marshal(meta)
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE messages SET meta = ? WHERE id = ?`, p.keys.seal("messages", "meta", int64(id), b), int64(id))
-		return err
+		return updateSealedJSON(ctx, p, tx, "messages", "meta", int64(id), func(meta *messageMeta) { meta.Status = s })
 	})
 }
 
