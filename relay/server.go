@@ -45,6 +45,7 @@ type Server struct {
 	hub     hub
 	metrics metrics
 	tokens  tokenCache
+	workers *workers // deliveries, flushes and ack loops
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -69,6 +70,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Logger, ctx: ctx, cancel: cancel}
+	s.workers = newWorkers(maxIdleWorkers, ctx.Done())
 	random32 := func() []byte {
 		b := make([]byte, 32)
 		_, _ = rand.Read(b)
@@ -137,6 +139,10 @@ func (s *Server) RelayPublicKey() keys.RelayPublicKey { return s.relayKey.Public
 
 // Handler is the HTTP API.
 func (s *Server) Handler() http.Handler { return s }
+
+// maxIdleWorkers bounds the goroutines kept waiting for delivery jobs:
+// enough for the bursts one group commit wakes on a few cores.
+const maxIdleWorkers = 64
 
 // Close closes every WebSocket and stops background work. It does not
 // close the store.

@@ -315,7 +315,7 @@ func (c *conn) queue(frame []byte) {
 	c.flushing = true
 	c.mu.Unlock()
 	if start {
-		go c.flush()
+		c.s.workers.run(c.flush)
 	}
 }
 
@@ -372,7 +372,7 @@ func (c *conn) wake(e *store.Envelope) {
 	}
 	c.running = true
 	c.mu.Unlock()
-	go c.deliver()
+	c.s.workers.run(c.deliver)
 }
 
 // next returns what to push next: queued envelopes when they continue
@@ -599,7 +599,7 @@ func (c *conn) ack(seq uint64) *api.Error {
 func (c *conn) storeAck(target uint64) {
 	aw, ok := c.s.st.(store.AsyncWriter)
 	if !ok {
-		go c.ackLoop()
+		c.s.workers.run(c.ackLoop)
 		return
 	}
 	aw.AckAsync(c.s.ctx, c.dev, target, func(err error) {
@@ -619,7 +619,7 @@ func (c *conn) storeAck(target uint64) {
 		if more {
 			// Not from here: this runs on the store's writer, which must
 			// not wait for its own queue.
-			go c.ackLoop()
+			c.s.workers.run(c.ackLoop)
 		}
 	})
 }

@@ -98,15 +98,23 @@ func AppendBatch(b []byte, frames [][]byte) []byte {
 // MaxBatchFrames, within MaxMessage). It returns the message and the frames
 // left. q must not be empty.
 func NextMessage(q [][]byte) (msg []byte, rest [][]byte) {
-	n, size := 0, 2
-	for n < len(q) && n < MaxBatchFrames && size+4+len(q[n]) <= MaxMessage {
-		size += 4 + len(q[n])
-		n++
-	}
+	n, size := MessageFrames(q)
 	if n <= 1 {
 		return q[0], q[1:]
 	}
 	return AppendBatch(make([]byte, 0, size), q[:n]), q[n:]
+}
+
+// MessageFrames is how many frames off the front of q NextMessage puts in
+// one message (1 for a lone frame), and that message's size when n > 1.
+// Writers that stream a Batch instead of building it use it.
+func MessageFrames(q [][]byte) (n, size int) {
+	size = 2
+	for n < len(q) && n < MaxBatchFrames && size+4+len(q[n]) <= MaxMessage {
+		size += 4 + len(q[n])
+		n++
+	}
+	return max(n, 1), size
 }
 
 // IsBatch reports whether a message is a Batch (its frames are read with

@@ -104,9 +104,16 @@ func (c *Client) Dial(ctx context.Context, o DialOptions) (*Conn, error) {
 		h.Set("Authorization", "Bearer "+tok)
 	}
 	d := dialer
+	nd := &net.Dialer{Timeout: 15 * time.Second}
 	if o.LocalIP != nil {
-		nd := &net.Dialer{LocalAddr: &net.TCPAddr{IP: o.LocalIP}, Timeout: 15 * time.Second}
-		d.NetDialContext = nd.DialContext
+		nd.LocalAddr = &net.TCPAddr{IP: o.LocalIP}
+	}
+	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := nd.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return wsio.LazyWriteDeadline(c), nil
 	}
 	ws, resp, err := d.DialContext(ctx, u.String(), h)
 	if err != nil {
@@ -153,11 +160,23 @@ func (cn *Conn) Err() error {
 	return cn.err
 }
 
+// writeTimeout bounds one message's write.
+const writeTimeout = 15 * time.Second
+
 func (cn *Conn) write(b []byte) error {
 	cn.wmu.Lock()
 	defer cn.wmu.Unlock()
-	_ = cn.ws.SetWriteDeadline(time.Now().Add(15 * time.Second))
+	_ = cn.ws.SetWriteDeadline(time.Now().Add(writeTimeout))
 	return cn.ws.WriteMessage(websocket.BinaryMessage, b)
+}
+
+// writeNext writes the frames off the front of q that fit one message and
+// returns the rest.
+func (cn *Conn) writeNext(q [][]byte) ([][]byte, error) {
+	cn.wmu.Lock()
+	defer cn.wmu.Unlock()
+	_ = cn.ws.SetWriteDeadline(time.Now().Add(writeTimeout))
+	return wsio.WriteNext(cn.ws, q)
 }
 
 // WriteRaw sends b as one binary frame unchanged (tests: garbage frames).
@@ -228,9 +247,8 @@ func (cn *Conn) flushRound() bool {
 	}
 	cn.mu.Unlock()
 	for len(q) > 0 {
-		var msg []byte
-		msg, q = api.NextMessage(q)
-		if err := cn.write(msg); err != nil {
+		var err error
+		if q, err = cn.writeNext(q); err != nil {
 			cn.ws.Close() // the read loop ends and fails pending sends
 			return false
 		}

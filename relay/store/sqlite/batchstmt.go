@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -32,10 +33,16 @@ func batchSQL(k batchKind, rows int) string {
 	case batchReadSeqs:
 		return `SELECT addr, last_seq FROM devices WHERE addr IN (?` + strings.Repeat(",?", rows-1) + `)`
 	case batchInsert:
-		return `INSERT INTO envelopes(addr, seq, id, sender, sent_at, expires, body) VALUES (?,?,?,?,?,?,?)` +
+		// OR IGNORE: a statement that cannot abort needs no statement
+		// journal, which SQLite would otherwise fill with a copy of every
+		// page the insert touches (64 KiB each, written to a temp file).
+		// The writer checks that every row went in (see insertEnvelopes).
+		return `INSERT OR IGNORE INTO envelopes(addr, seq, id, sender, sent_at, expires, body) VALUES (?,?,?,?,?,?,?)` +
 			strings.Repeat(",(?,?,?,?,?,?,?)", rows-1)
 	case batchSetSeqs:
-		return `UPDATE devices SET last_seq = v.column2 FROM (VALUES (?,?)` + strings.Repeat(",(?,?)", rows-1) +
+		// OR IGNORE, as for the insert: the values are never NULL, so it
+		// changes nothing but the statement journal.
+		return `UPDATE OR IGNORE devices SET last_seq = v.column2 FROM (VALUES (?,?)` + strings.Repeat(",(?,?)", rows-1) +
 			`) AS v WHERE devices.addr = v.column1`
 	default:
 		return `DELETE FROM envelopes WHERE rowid IN (SELECT e.rowid FROM (VALUES (?,?)` + strings.Repeat(",(?,?)", rows-1) +
@@ -94,6 +101,34 @@ func (b *batchStmts) chunks(ctx context.Context, tx *sql.Tx, k batchKind, args [
 	}
 	return nil
 }
+
+// insertEnvelopes runs batchInsert over args and fails unless every row
+// was inserted: OR IGNORE would skip a row whose (addr, seq) exists, which
+// the writer's own numbering rules out — if it ever happened, the batch
+// must roll back rather than acknowledge an envelope it did not store.
+func (b *batchStmts) insertEnvelopes(ctx context.Context, tx *sql.Tx, args []any) error {
+	want := int64(len(args) / batchCols[batchInsert])
+	var got int64
+	err := b.chunks(ctx, tx, batchInsert, args, func(st *sql.Stmt, a []any) error {
+		res, err := st.ExecContext(ctx, a...)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		got += n
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if got != want {
+		return fmt.Errorf("%w: inserted %d of %d envelopes", errSeqTaken, got, want)
+	}
+	return nil
+}
+
+// errSeqTaken: an envelope's (addr, seq) was already stored.
+var errSeqTaken = errors.New("sequence number already taken")
 
 // exec runs kind k over args.
 func (b *batchStmts) exec(ctx context.Context, tx *sql.Tx, k batchKind, args []any) error {

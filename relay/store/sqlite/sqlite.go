@@ -550,7 +550,7 @@ func (s *Store) commit(batch []*queuewrite.Request) error {
 		}
 		ins = append(ins, e.To[:], int64(last), e.ID[:], sender, ms(e.SentAt), ms(e.Expires), e.Body)
 	}
-	if err := s.batch.exec(ctx, tx, batchInsert, ins); err != nil {
+	if err := s.batch.insertEnvelopes(ctx, tx, ins); err != nil {
 		return fmt.Errorf("sqlite: enqueue: %w", err)
 	}
 	// 3. Each touched device's new last_seq.

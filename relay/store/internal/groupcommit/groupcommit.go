@@ -36,6 +36,7 @@ type Writer[T any, R any] struct {
 	window   time.Duration
 	maxBatch int
 	in       chan *Request[T, R]
+	full     chan struct{} // a batch's worth is queued: end the window
 	quit     chan struct{}
 	wg       sync.WaitGroup
 	pool     sync.Pool
@@ -52,7 +53,7 @@ func New[T any, R any](commit Committer[T, R], window time.Duration, maxBatch in
 		maxBatch = 1
 	}
 	w := &Writer[T, R]{commit: commit, window: window, maxBatch: maxBatch,
-		in: make(chan *Request[T, R], 4*maxBatch), quit: make(chan struct{})}
+		in: make(chan *Request[T, R], 4*maxBatch), full: make(chan struct{}, 1), quit: make(chan struct{})}
 	w.pool.New = func() any { return &Request[T, R]{done: make(chan struct{}, 1)} }
 	w.wg.Add(1)
 	go w.loop()
@@ -72,6 +73,7 @@ func (w *Writer[T, R]) Do(ctx context.Context, in T) (R, error) {
 	select {
 	case w.in <- r:
 		w.mu.RUnlock()
+		w.signalFull()
 	case <-ctx.Done():
 		w.mu.RUnlock()
 		return zero, ctx.Err()
@@ -103,9 +105,21 @@ func (w *Writer[T, R]) Go(ctx context.Context, in T, then func(R, error)) {
 	select {
 	case w.in <- r:
 		w.mu.RUnlock()
+		w.signalFull()
 	case <-ctx.Done():
 		w.mu.RUnlock()
 		then(zero, ctx.Err())
+	}
+}
+
+// signalFull ends the writer's window early once a whole batch waits (the
+// writer holds the batch's first request while its window is open).
+func (w *Writer[T, R]) signalFull() {
+	if len(w.in)+1 >= w.maxBatch {
+		select {
+		case w.full <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -132,35 +146,38 @@ func (w *Writer[T, R]) loop() {
 			return
 		}
 		if w.window > 0 {
-			if timer == nil {
-				timer = time.NewTimer(w.window)
-			} else {
-				timer.Reset(w.window)
+			// Sleep through the window, then take what has queued: the
+			// requests wait in the channel's buffer instead of waking the
+			// writer one by one (a goroutine switch per envelope).
+			select {
+			case <-w.full: // stale: from a batch already taken
+			default:
 			}
-		collect:
-			for len(batch) < w.maxBatch {
-				select {
-				case r := <-w.in:
-					batch = append(batch, r)
-				case <-timer.C:
-					break collect
+			if len(w.in)+len(batch) < w.maxBatch {
+				if timer == nil {
+					timer = time.NewTimer(w.window)
+				} else {
+					timer.Reset(w.window)
 				}
-			}
-			if !timer.Stop() {
 				select {
 				case <-timer.C:
-				default:
+				case <-w.full:
+					if !timer.Stop() {
+						select {
+						case <-timer.C:
+						default:
+						}
+					}
 				}
 			}
-		} else {
-		drain:
-			for len(batch) < w.maxBatch {
-				select {
-				case r := <-w.in:
-					batch = append(batch, r)
-				default:
-					break drain
-				}
+		}
+	drain:
+		for len(batch) < w.maxBatch {
+			select {
+			case r := <-w.in:
+				batch = append(batch, r)
+			default:
+				break drain
 			}
 		}
 		w.run(batch)

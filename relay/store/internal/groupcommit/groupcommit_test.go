@@ -127,3 +127,44 @@ func TestGoAnswersOnceAfterCommit(t *testing.T) {
 		t.Fatal("Go after Close must answer ErrClosed at once")
 	}
 }
+
+// TestFullBatchEndsWindow: once MaxBatch requests wait, the writer commits
+// them without sleeping out the rest of its window, and a request that
+// arrives alone is committed after the window.
+func TestFullBatchEndsWindow(t *testing.T) {
+	sizes := make(chan int, 16)
+	w := New(func(b []*Request[int, int]) error {
+		sizes <- len(b)
+		return nil
+	}, time.Hour, 8)
+	defer w.Close()
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		w.Go(context.Background(), i, func(int, error) { wg.Done() })
+		if i == 0 {
+			time.Sleep(20 * time.Millisecond) // the writer opens its window
+		}
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a full batch waited for the window")
+	}
+	total := 0
+	for total < 8 {
+		total += <-sizes
+	}
+
+	w2 := New(func(b []*Request[int, int]) error { return nil }, 20*time.Millisecond, 8)
+	defer w2.Close()
+	start := time.Now()
+	if _, err := w2.Do(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el < 20*time.Millisecond {
+		t.Fatalf("a lone request was committed after %v, before its window", el)
+	}
+}
