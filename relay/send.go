@@ -17,12 +17,16 @@ import (
 
 // tokenCache keeps recipients' delivery-token hashes for a few seconds so
 // a burst of sealed sends costs one read, not one per envelope; concurrent
-// misses for one recipient share that read. A changed token takes effect
-// within tokenCacheTTL.
+// misses for one recipient share that read, and when the store is a
+// store.TokenReader, misses for many recipients share one query (entries
+// filled together lapse together). A changed token takes effect within
+// tokenCacheTTL.
 type tokenCache struct {
 	mu       sync.Mutex
 	m        map[api.Addr]cachedToken
 	fetching map[api.Addr]*tokenFetch
+	queue    []api.Addr // misses waiting for the batch loader
+	loading  bool       // the batch loader runs
 }
 
 type cachedToken struct {
@@ -41,6 +45,8 @@ type tokenFetch struct {
 const (
 	tokenCacheTTL = 10 * time.Second
 	tokenCacheMax = 100_000
+	// tokenBatchMax bounds the recipients one batched read asks for.
+	tokenBatchMax = 1024
 )
 
 // tokenCached reports whether deliveryTokenHash would answer from the
@@ -61,36 +67,92 @@ func (s *Server) deliveryTokenHash(ctx context.Context, to api.Addr) ([]byte, er
 		t.mu.Unlock()
 		return c.hash, nil
 	}
-	if f := t.fetching[to]; f != nil {
-		t.mu.Unlock()
-		select {
-		case <-f.done:
+	f := t.fetching[to]
+	if f == nil {
+		f = &tokenFetch{done: make(chan struct{})}
+		if t.fetching == nil {
+			t.fetching = map[api.Addr]*tokenFetch{}
+		}
+		t.fetching[to] = f
+		if _, batched := s.st.(store.TokenReader); batched {
+			t.queue = append(t.queue, to)
+			if !t.loading {
+				t.loading = true
+				s.workers.run(s.loadTokens)
+			}
+		} else {
+			t.mu.Unlock()
+			// The read is shared, so no one caller's context may cut it
+			// short.
+			d, err := s.st.Device(s.ctx, to)
+			s.tokensFetched(now, []api.Addr{to}, func(api.Addr) ([]byte, error) { return d.DeliveryTokenHash, err })
 			return f.hash, f.err
-		case <-ctx.Done():
-			return nil, ctx.Err()
 		}
 	}
-	f := &tokenFetch{done: make(chan struct{})}
-	if t.fetching == nil {
-		t.fetching = map[api.Addr]*tokenFetch{}
-	}
-	t.fetching[to] = f
 	t.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.hash, f.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
 
-	// The read is shared, so no one caller's context may cut it short.
-	d, err := s.st.Device(s.ctx, to)
-	f.hash, f.err = d.DeliveryTokenHash, err
-	t.mu.Lock()
-	delete(t.fetching, to)
-	if err == nil {
-		if t.m == nil || len(t.m) >= tokenCacheMax {
-			t.m = map[api.Addr]cachedToken{}
+// loadTokens reads the queued misses in batches until none are left; the
+// misses arriving during one read make up the next.
+func (s *Server) loadTokens() {
+	tr := s.st.(store.TokenReader)
+	t := &s.tokens
+	for {
+		t.mu.Lock()
+		q := t.queue
+		if len(q) > tokenBatchMax {
+			q, t.queue = q[:tokenBatchMax:tokenBatchMax], q[tokenBatchMax:]
+		} else {
+			t.queue = nil
 		}
-		t.m[to] = cachedToken{hash: d.DeliveryTokenHash, fetched: now}
+		if len(q) == 0 {
+			t.loading = false
+			t.mu.Unlock()
+			return
+		}
+		t.mu.Unlock()
+		now := s.cfg.Now()
+		hashes, err := tr.DeliveryTokenHashes(s.ctx, q)
+		s.tokensFetched(now, q, func(a api.Addr) ([]byte, error) {
+			if err != nil {
+				return nil, err
+			}
+			h, ok := hashes[a]
+			if !ok {
+				return nil, store.ErrNotFound
+			}
+			return h, nil
+		})
 	}
-	t.mu.Unlock()
-	close(f.done)
-	return f.hash, f.err
+}
+
+// tokensFetched answers the fetches of addrs with result and caches what
+// was read at now.
+func (s *Server) tokensFetched(now time.Time, addrs []api.Addr, result func(api.Addr) ([]byte, error)) {
+	t := &s.tokens
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, a := range addrs {
+		f := t.fetching[a]
+		delete(t.fetching, a)
+		hash, err := result(a)
+		if err == nil {
+			if t.m == nil || len(t.m) >= tokenCacheMax {
+				t.m = map[api.Addr]cachedToken{}
+			}
+			t.m[a] = cachedToken{hash: hash, fetched: now}
+		}
+		if f != nil {
+			f.hash, f.err = hash, err
+			close(f.done)
+		}
+	}
 }
 
 // send admits and durably stores one envelope. A sealed envelope needs the

@@ -238,3 +238,14 @@ type AsyncWriter interface {
 	// AckAsync is Ack reporting to done.
 	AckAsync(ctx context.Context, addr api.Addr, upTo uint64, done func(err error))
 }
+
+// TokenReader is implemented by stores that read many devices' delivery
+// token hashes in one query. The relay caches token hashes for a few
+// seconds; when the entries of many recipients lapse together, one read
+// for all of them replaces a read transaction each.
+type TokenReader interface {
+	// DeliveryTokenHashes returns the delivery-token hash of each of
+	// addrs that is registered (nil for a device without a token); an
+	// address missing from the map is not registered.
+	DeliveryTokenHashes(ctx context.Context, addrs []api.Addr) (map[api.Addr][]byte, error)
+}

@@ -49,6 +49,7 @@ type localSub struct {
 var (
 	_ store.Store       = (*Store)(nil)
 	_ store.AsyncWriter = (*Store)(nil)
+	_ store.TokenReader = (*Store)(nil)
 )
 
 // Open connects, migrates and starts the group-commit writer.
@@ -151,6 +152,16 @@ var migrations = []string{
 		data    bytea NOT NULL,
 		PRIMARY KEY (size, witness)
 	);`,
+	// 3: each device's last sequence number moves to a narrow table. The
+	// enqueue statement bumps it for every device in every group commit;
+	// in the devices rows (a certificate each) every bump wrote a new
+	// version of the whole row.
+	`CREATE TABLE device_seqs (
+		addr     bytea PRIMARY KEY,
+		last_seq bigint NOT NULL DEFAULT 0
+	);
+	INSERT INTO device_seqs(addr, last_seq) SELECT addr, last_seq FROM devices;
+	ALTER TABLE devices DROP COLUMN last_seq;`,
 }
 
 // SchemaVersion is the number of migrations this build knows.
@@ -224,6 +235,9 @@ func (s *Store) CreateAccount(ctx context.Context, a store.Account, d store.Devi
 		}
 		return fmt.Errorf("postgres: create device: %w", err)
 	}
+	if _, err := tx.Exec(ctx, `INSERT INTO device_seqs(addr) VALUES ($1)`, d.Addr[:]); err != nil {
+		return fmt.Errorf("postgres: create device: %w", err)
+	}
 	if err := putPrekeys(ctx, tx, d.Addr, prekeys); err != nil {
 		return err
 	}
@@ -293,6 +307,34 @@ func (s *Store) Device(ctx context.Context, addr api.Addr) (store.Device, error)
 	}
 	copy(d.HandleHash[:], hh)
 	return d, nil
+}
+
+// DeliveryTokenHashes implements store.TokenReader.
+func (s *Store) DeliveryTokenHashes(ctx context.Context, addrs []api.Addr) (map[api.Addr][]byte, error) {
+	keys := make([][]byte, len(addrs))
+	for i := range addrs {
+		keys[i] = addrs[i][:]
+	}
+	rows, err := s.pool.Query(ctx, `SELECT addr, delivery_token_hash FROM devices WHERE addr = ANY($1)`, keys)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: delivery tokens: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[api.Addr][]byte, len(addrs))
+	for rows.Next() {
+		var a, h []byte
+		if err := rows.Scan(&a, &h); err != nil {
+			return nil, fmt.Errorf("postgres: delivery tokens: %w", err)
+		}
+		if len(a) != len(api.Addr{}) {
+			continue // not an address this relay wrote
+		}
+		out[api.Addr(a)] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: delivery tokens: %w", err)
+	}
+	return out, nil
 }
 
 // SetDeliveryToken implements store.Store.
@@ -423,15 +465,15 @@ func (s *Store) TakeChallenge(ctx context.Context, value []byte, purpose store.C
 
 // enqueueSQL stores a whole batch in one statement: it numbers each
 // device's envelopes after its last_seq in arrival order (ord) and bumps
-// last_seq once per device. Envelopes for unknown devices join no devices
-// row and are not inserted.
+// last_seq once per device. Envelopes for unknown devices join no
+// device_seqs row and are not inserted.
 const enqueueSQL = `WITH input AS (
 		SELECT * FROM unnest($1::bytea[], $2::bytea[], $3::bytea[], $4::timestamptz[], $5::timestamptz[], $6::bytea[], $7::int[])
 			AS t(addr, id, sender, sent_at, expires, body, ord)
 	), counts AS (
 		SELECT addr, count(*)::bigint AS n FROM input GROUP BY addr
 	), upd AS (
-		UPDATE devices d SET last_seq = d.last_seq + c.n FROM counts c WHERE d.addr = c.addr
+		UPDATE device_seqs d SET last_seq = d.last_seq + c.n FROM counts c WHERE d.addr = c.addr
 		RETURNING d.addr, d.last_seq - c.n AS base
 	)
 	INSERT INTO envelopes(addr, seq, id, sender, sent_at, expires, body)
@@ -439,9 +481,9 @@ const enqueueSQL = `WITH input AS (
 	FROM input i JOIN upd u ON u.addr = i.addr
 	RETURNING id, seq`
 
-// lockSQL locks the batch's device rows in address order first, so
+// lockSQL locks the batch's device_seqs rows in address order first, so
 // batches committed by different nodes cannot deadlock.
-const lockSQL = `SELECT addr FROM devices WHERE addr = ANY($1) ORDER BY addr FOR UPDATE`
+const lockSQL = `SELECT addr FROM device_seqs WHERE addr = ANY($1) ORDER BY addr FOR UPDATE`
 
 const ackSQL = `DELETE FROM envelopes e USING unnest($1::bytea[], $2::bigint[]) AS a(addr, upto)
 	WHERE e.addr = a.addr AND e.seq <= a.upto`
@@ -611,7 +653,7 @@ func (s *Store) Fetch(ctx context.Context, addr api.Addr, after uint64, limit in
 // LastSeq implements store.Store.
 func (s *Store) LastSeq(ctx context.Context, addr api.Addr) (uint64, error) {
 	var n int64
-	err := s.pool.QueryRow(ctx, `SELECT last_seq FROM devices WHERE addr = $1`, addr[:]).Scan(&n)
+	err := s.pool.QueryRow(ctx, `SELECT last_seq FROM device_seqs WHERE addr = $1`, addr[:]).Scan(&n)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, store.ErrNotFound
 	}

@@ -12,9 +12,9 @@ import (
 type batchKind int
 
 const (
-	batchReadSeqs batchKind = iota // SELECT addr, last_seq … WHERE addr IN (…)
+	batchReadSeqs batchKind = iota // SELECT addr, last_seq FROM device_seqs … WHERE addr IN (…)
 	batchInsert                    // INSERT INTO envelopes … VALUES (…), …
-	batchSetSeqs                   // UPDATE devices SET last_seq … FROM (VALUES …)
+	batchSetSeqs                   // UPDATE device_seqs SET last_seq … FROM (VALUES …)
 	batchAck                       // DELETE FROM envelopes … (VALUES (addr, upTo), …)
 	batchKinds
 )
@@ -31,7 +31,7 @@ var batchRows = [...]int{256, 64, 16, 4, 1}
 func batchSQL(k batchKind, rows int) string {
 	switch k {
 	case batchReadSeqs:
-		return `SELECT addr, last_seq FROM devices WHERE addr IN (?` + strings.Repeat(",?", rows-1) + `)`
+		return `SELECT addr, last_seq FROM device_seqs WHERE addr IN (?` + strings.Repeat(",?", rows-1) + `)`
 	case batchInsert:
 		// OR IGNORE: a statement that cannot abort needs no statement
 		// journal, which SQLite would otherwise fill with a copy of every
@@ -42,8 +42,8 @@ func batchSQL(k batchKind, rows int) string {
 	case batchSetSeqs:
 		// OR IGNORE, as for the insert: the values are never NULL, so it
 		// changes nothing but the statement journal.
-		return `UPDATE OR IGNORE devices SET last_seq = v.column2 FROM (VALUES (?,?)` + strings.Repeat(",(?,?)", rows-1) +
-			`) AS v WHERE devices.addr = v.column1`
+		return `UPDATE OR IGNORE device_seqs SET last_seq = v.column2 FROM (VALUES (?,?)` + strings.Repeat(",(?,?)", rows-1) +
+			`) AS v WHERE device_seqs.addr = v.column1`
 	default:
 		return `DELETE FROM envelopes WHERE rowid IN (SELECT e.rowid FROM (VALUES (?,?)` + strings.Repeat(",(?,?)", rows-1) +
 			`) AS a JOIN envelopes e ON e.addr = a.column1 AND e.seq <= a.column2)`

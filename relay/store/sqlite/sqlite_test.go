@@ -107,7 +107,7 @@ func TestTakenSequenceFailsTheBatch(t *testing.T) {
 	}
 	// The failed batch dropped the writer's cached numbering: the next
 	// enqueue reads last_seq again and succeeds after the stray row.
-	if _, err := s.w.Exec(`UPDATE devices SET last_seq = 2 WHERE addr = ?`, addr[:]); err != nil {
+	if _, err := s.w.Exec(`UPDATE device_seqs SET last_seq = 2 WHERE addr = ?`, addr[:]); err != nil {
 		t.Fatal(err)
 	}
 	env.ID, env.Body = api.NewEnvelopeID(), []byte("third")

@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Blobs", func(t *testing.T) { testBlobs(t, open(t)) })
 	t.Run("Secrets", func(t *testing.T) { testSecrets(t, open(t)) })
 	t.Run("Wake", func(t *testing.T) { testWake(t, open(t)) })
+	t.Run("TokenReader", func(t *testing.T) { testTokenReader(t, open(t)) })
 	t.Run("TransparencyLog", func(t *testing.T) { testLog(t, open(t)) })
 	t.Run("ConcurrentLogAppends", func(t *testing.T) { testConcurrentLogAppends(t, open(t)) })
 	t.Run("TreeHeads", func(t *testing.T) { testTreeHeads(t, open(t)) })
@@ -358,4 +359,39 @@ func testWake(t *testing.T, s store.Store) {
 		}
 	}
 	t.Fatal("no wake-up after enqueue")
+}
+
+// testTokenReader checks the batched token read against Device, for
+// stores that offer it.
+func testTokenReader(t *testing.T, s store.Store) {
+	tr, ok := s.(store.TokenReader)
+	if !ok {
+		t.Skip("the store reads delivery tokens one device at a time")
+	}
+	Register(t, s, "tokens_a", addr(1))
+	Register(t, s, "tokens_b", addr(2))
+	want := []byte("0123456789abcdef0123456789abcdef")
+	if err := s.SetDeliveryToken(ctx, addr(1), want); err != nil {
+		t.Fatal(err)
+	}
+	addrs := []api.Addr{addr(1), addr(2), addr(3)}
+	for i := range 700 { // more than one chunk of parameters
+		addrs = append(addrs, addr(100+i))
+	}
+	got, err := tr.DeliveryTokenHashes(ctx, addrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d devices found, want 2", len(got))
+	}
+	if h, ok := got[addr(1)]; !ok || string(h) != string(want) {
+		t.Fatalf("token of device 1: %x, %v", h, ok)
+	}
+	if h, ok := got[addr(2)]; !ok || h != nil {
+		t.Fatalf("device 2 has no token: got %x, %v", h, ok)
+	}
+	if got, err := tr.DeliveryTokenHashes(ctx, nil); err != nil || len(got) != 0 {
+		t.Fatalf("no addresses: %v, %v", got, err)
+	}
 }
