@@ -71,7 +71,9 @@ func newBenchEnv(b0 *testing.B, backend relaytest.Backend) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewUnstartedServer(srv)
+	hs.Listener = relay.Listener(hs.Listener) // as sotto-relay serves
+	hs.Start()
 	e := &benchEnv{url: hs.URL}
 	e.devs = make([]*relaytest.Device, benchDevices)
 	var wg sync.WaitGroup

@@ -57,7 +57,9 @@ func startOn(t *testing.T, st store.Store, mod func(*relay.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewUnstartedServer(srv)
+	hs.Listener = relay.Listener(hs.Listener) // as sotto-relay serves
+	hs.Start()
 	t.Cleanup(func() { srv.Close(); hs.Close() })
 	return &env{url: hs.URL, srv: srv, st: st, clock: ck, hs: hs}
 }

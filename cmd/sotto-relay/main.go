@@ -278,6 +278,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	ln = relay.Listener(ln)
 	scheme := "http"
 	switch {
 	case c.tlsCert != "":

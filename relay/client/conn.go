@@ -211,9 +211,9 @@ func (cn *Conn) addWork(add func()) error {
 }
 
 // kick writes what is queued: one round on the caller's goroutine (the
-// usual burst, so no goroutine is started for it), and whatever arrived
-// meanwhile on a goroutine of its own, so no caller is kept writing for
-// others indefinitely.
+// usual burst, so no goroutine is started for it), and only if more
+// arrived meanwhile, the rest on a goroutine of its own, so no caller is
+// kept writing for others indefinitely.
 func (cn *Conn) kick() {
 	// Let the goroutines that are ready to run first add their frames:
 	// the Sends one batch of results woke, the acks of one batch of
@@ -230,16 +230,11 @@ func (cn *Conn) flush() {
 }
 
 // flushRound writes what has accumulated as few messages as the batch
-// limits allow. It reports whether more may be waiting; when it returns
-// false, flushing is over (or the connection failed).
+// limits allow. It reports whether more arrived while it wrote; when it
+// returns false, flushing is over (or the connection failed).
 func (cn *Conn) flushRound() bool {
 	cn.mu.Lock()
-	q := cn.outq
-	cn.outq = nil
-	if cn.ackSeq != 0 {
-		q = append(q, api.AppendAck(make([]byte, 0, 10), cn.ackSeq))
-		cn.ackSeq = 0
-	}
+	q := cn.takeWork()
 	if len(q) == 0 || cn.err != nil {
 		cn.flushing = false
 		cn.mu.Unlock()
@@ -250,10 +245,31 @@ func (cn *Conn) flushRound() bool {
 		var err error
 		if q, err = cn.writeNext(q); err != nil {
 			cn.ws.Close() // the read loop ends and fails pending sends
+			cn.mu.Lock()
+			cn.flushing = false
+			cn.mu.Unlock()
 			return false
 		}
 	}
-	return true
+	cn.mu.Lock()
+	more := (len(cn.outq) > 0 || cn.ackSeq != 0) && cn.err == nil
+	if !more {
+		cn.flushing = false
+	}
+	cn.mu.Unlock()
+	return more
+}
+
+// takeWork returns the queued frames and the pending ack as one queue
+// and empties both. cn.mu is held.
+func (cn *Conn) takeWork() [][]byte {
+	q := cn.outq
+	cn.outq = nil
+	if cn.ackSeq != 0 {
+		q = append(q, api.AppendAck(make([]byte, 0, 10), cn.ackSeq))
+		cn.ackSeq = 0
+	}
+	return q
 }
 
 // Send sends one envelope and waits for the relay's durable acknowledgement.

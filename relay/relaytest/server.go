@@ -34,7 +34,9 @@ func ServeWrapped(t testing.TB, wrap func(h http.Handler, st store.Store) http.H
 	if wrap != nil {
 		h = wrap(srv, st)
 	}
-	hs := httptest.NewServer(h)
+	hs := httptest.NewUnstartedServer(h)
+	hs.Listener = relay.Listener(hs.Listener) // as sotto-relay serves
+	hs.Start()
 	t.Cleanup(func() { srv.Close(); hs.Close() })
 	return hs.URL
 }
