@@ -15,12 +15,14 @@ import (
 	"github.com/sotto-im/sotto/relay"
 	"github.com/sotto-im/sotto/relay/client"
 	"github.com/sotto-im/sotto/relay/relaytest"
+	"github.com/sotto-im/sotto/relay/store"
 )
 
 // benchEnv is a relay with 1,000 registered devices, each holding an
 // authenticated WebSocket that acks every envelope it receives.
 type benchEnv struct {
 	url      string
+	st       store.Store
 	devs     []*relaytest.Device
 	received atomic.Int64
 	cancel   context.CancelFunc
@@ -74,7 +76,7 @@ func newBenchEnv(b0 *testing.B, backend relaytest.Backend) *benchEnv {
 	hs := httptest.NewUnstartedServer(srv)
 	hs.Listener = relay.Listener(hs.Listener) // as sotto-relay serves
 	hs.Start()
-	e := &benchEnv{url: hs.URL}
+	e := &benchEnv{url: hs.URL, st: st}
 	e.devs = make([]*relaytest.Device, benchDevices)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
@@ -109,7 +111,8 @@ func newBenchEnv(b0 *testing.B, backend relaytest.Backend) *benchEnv {
 
 // benchThroughput: envelopes/s end to end — a sealed 1 KiB send is
 // acknowledged durably (group commit), pushed over the recipient's
-// WebSocket and acked — across 1,000 devices, everything on loopback.
+// WebSocket and acked (the ack applied: the envelope deleted) — across
+// 1,000 devices, everything on loopback.
 func benchThroughput(b *testing.B, backend relaytest.Backend) {
 	e := setupBench(b, backend)
 	const senders, inflight = 16, 128
@@ -158,6 +161,21 @@ func benchThroughput(b *testing.B, backend relaytest.Backend) {
 			b.Fatalf("received %d of %d", e.received.Load()-start0, b.N)
 		}
 		time.Sleep(time.Millisecond)
+	}
+	// "Acked" means the relay has applied the acks: wait until the store
+	// holds no envelope (clients may hold an ack back for a moment).
+	for {
+		stats, err := e.st.Stats(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if stats.Envelopes == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d envelopes still queued", stats.Envelopes)
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 	el := time.Since(start)
 	b.StopTimer()

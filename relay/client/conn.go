@@ -47,6 +47,11 @@ type Conn struct {
 	outq     [][]byte
 	ackSeq   uint64
 	flushing bool
+	// ackDelay is how long an ack may wait for later ones; ackTimer
+	// writes it then (ackArmed: the timer is set).
+	ackDelay time.Duration
+	ackTimer *time.Timer
+	ackArmed bool
 
 	envelopes chan Envelope
 	errs      chan *api.Error
@@ -70,6 +75,12 @@ type DialOptions struct {
 	PingInterval time.Duration
 	// Buffer is the capacity of the envelope channel (default 256).
 	Buffer int
+	// AckDelay is how long an ack may wait before it is written, so that
+	// the acks of envelopes arriving meanwhile leave with it as one
+	// (acks are cumulative): default DefaultAckDelay; negative: every
+	// ack is written at once. An ack also leaves early with any send, and
+	// Close writes the one waiting.
+	AckDelay time.Duration
 	// LocalIP, when set, is the source address of the connection (hosts
 	// with several addresses; tests spreading many connections over
 	// 127.0.0.x).
@@ -129,7 +140,10 @@ func (c *Client) Dial(ctx context.Context, o DialOptions) (*Conn, error) {
 	if o.Buffer <= 0 {
 		o.Buffer = 256
 	}
-	cn := &Conn{ws: ws, pending: map[uint32]chan sendResult{}, envelopes: make(chan Envelope, o.Buffer),
+	if o.AckDelay == 0 {
+		o.AckDelay = DefaultAckDelay
+	}
+	cn := &Conn{ws: ws, ackDelay: o.AckDelay, pending: map[uint32]chan sendResult{}, envelopes: make(chan Envelope, o.Buffer),
 		errs: make(chan *api.Error, 16), done: make(chan struct{})}
 	ws.SetReadLimit(api.MaxMessage)
 	go cn.readLoop()
@@ -182,10 +196,40 @@ func (cn *Conn) writeNext(q [][]byte) ([][]byte, error) {
 // WriteRaw sends b as one binary frame unchanged (tests: garbage frames).
 func (cn *Conn) WriteRaw(b []byte) error { return cn.write(b) }
 
-// Ack acknowledges everything up to seq. Acks not yet written when a
-// higher one arrives are replaced by it (the relay's acks are cumulative).
+// DefaultAckDelay is how long an ack waits for later ones by default. A
+// device receiving a steady stream then writes one ack for several
+// envelopes: each ack is a write, a read and a store operation on the
+// relay. An ack that never reaches the relay (the connection drops) only
+// means redelivery, which Receive skips.
+const DefaultAckDelay = 100 * time.Millisecond
+
+// Ack acknowledges everything up to seq. The ack is written within the
+// connection's AckDelay; acks not yet written when a higher one arrives
+// are replaced by it (the relay's acks are cumulative).
 func (cn *Conn) Ack(seq uint64) error {
-	return cn.addWork(func() { cn.ackSeq = max(cn.ackSeq, seq) })
+	if cn.ackDelay < 0 {
+		return cn.addWork(func() { cn.ackSeq = max(cn.ackSeq, seq) })
+	}
+	cn.mu.Lock()
+	defer cn.mu.Unlock()
+	if cn.err != nil {
+		return ErrConnClosed
+	}
+	cn.ackSeq = max(cn.ackSeq, seq)
+	if !cn.ackArmed {
+		cn.ackArmed = true
+		if cn.ackTimer == nil {
+			cn.ackTimer = time.AfterFunc(cn.ackDelay, cn.ackDue)
+		} else {
+			cn.ackTimer.Reset(cn.ackDelay)
+		}
+	}
+	return nil
+}
+
+// ackDue writes the waiting ack (unless a flush took it along already).
+func (cn *Conn) ackDue() {
+	_ = cn.addWork(func() { cn.ackArmed = false })
 }
 
 // queue adds a frame for the flusher.
@@ -405,6 +449,16 @@ func (cn *Conn) pingLoop(every time.Duration) {
 
 // Close closes the connection.
 func (cn *Conn) Close() error {
+	cn.mu.Lock()
+	seq := cn.ackSeq
+	cn.ackSeq = 0
+	if cn.ackTimer != nil {
+		cn.ackTimer.Stop()
+	}
+	cn.mu.Unlock()
+	if seq != 0 {
+		_ = cn.write(api.AppendAck(nil, seq)) // the ack still waiting
+	}
 	cn.wmu.Lock()
 	_ = cn.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
 	cn.wmu.Unlock()
