@@ -429,15 +429,18 @@ func (c *conn) deliver() {
 		for rest := envs; len(rest) > 0; {
 			var n int
 			*bp, n = appendPush((*bp)[:0], rest)
+			// Recorded before the write: the client may ack these before
+			// this goroutine runs again, and an ack above lastSent is
+			// refused (and lost). A failed write closes the connection.
+			c.mu.Lock()
+			c.lastSent = rest[n-1].Seq
+			c.mu.Unlock()
 			if err := c.write(*bp); err != nil {
 				c.stopDelivery()
 				c.close()
 				return
 			}
 			c.s.metrics.pushed.Add(int64(n))
-			c.mu.Lock()
-			c.lastSent = rest[n-1].Seq
-			c.mu.Unlock()
 			rest = rest[n:]
 		}
 		if fetch && len(envs) == fetchBatch {
