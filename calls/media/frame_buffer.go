@@ -14,8 +14,16 @@ const (
 	// defaultNACKWait is how long a hole is waited for before any repair time has been measured.
 	defaultNACKWait = 100 * time.Millisecond
 	minNACKWait     = 30 * time.Millisecond
-	maxNACKWait     = 250 * time.Millisecond
-	fillHistory     = 16
+	// maxNACKWait bounds the wait. Behind a standing queue at a bottleneck (a 300 kbit/s tbf cap
+	// with 470 ms of queue, calls/nettest) a retransmission takes the queue's length to come: with
+	// a 250 ms bound the buffer gave up on holes the retransmission was about to fill, asked for a
+	// keyframe, and the full-size keyframe overflowed the queue again (the runs that froze over 1 s
+	// had 5–19 such late repairs and 5–11 keyframe requests; the others 0–4 and none).
+	maxNACKWait = 600 * time.Millisecond
+	fillHistory = 16
+	// givenUpHistory is how many given-up packets are remembered, so that a repair arriving after
+	// the wait still teaches the buffer how long repairs take.
+	givenUpHistory = 256
 )
 
 // encodedFrame is one complete video frame out of the buffer.
@@ -56,7 +64,14 @@ type frameBuffer struct {
 	loss    bool
 	gapAt   time.Time // when the current hole was first seen with packets after it
 	fills   []time.Duration
+	givenUp []givenUpPacket // ring of the last givenUpHistory packets given up on
 	stats   ReceiverStats
+}
+
+// givenUpPacket is a missing packet the buffer stopped waiting for, and when its hole was seen.
+type givenUpPacket struct {
+	seq   int64
+	gapAt time.Time
 }
 
 func newFrameBuffer(depay depayFunc) *frameBuffer {
@@ -79,6 +94,7 @@ func (b *frameBuffer) push(p *rtp.Packet, now time.Time) []encodedFrame {
 	}
 	if seq < b.next {
 		b.stats.PacketsLate++
+		b.lateRepair(seq, now)
 		return nil
 	}
 	if _, dup := b.pkts[seq]; dup {
@@ -110,7 +126,7 @@ func (b *frameBuffer) nackWait() time.Duration {
 	if len(b.fills) == 0 {
 		return defaultNACKWait
 	}
-	w := slices.Max(b.fills)*3/2 + 2*b.jit.jitter()
+	w := b.slowestRepair()*3/2 + 2*b.jit.jitter()
 	return min(max(w, minNACKWait), maxNACKWait)
 }
 
@@ -133,7 +149,7 @@ func (b *frameBuffer) assemble(now time.Time, out []encodedFrame) []encodedFrame
 			continue
 		}
 		if ok {
-			end, state := b.frameEnd(head)
+			end, state := b.frameEnd(b.next, head)
 			if state == frameComplete {
 				out = append(out, b.emit(end, now))
 				continue
@@ -144,7 +160,17 @@ func (b *frameBuffer) assemble(now time.Time, out []encodedFrame) []encodedFrame
 		} else if b.highest <= b.next {
 			return out
 		}
-		// A hole with packets after it: wait for a retransmission, up to the NACK wait.
+		// A hole with packets after it. A complete keyframe after it makes the frames before it
+		// worthless: go on from there at once (after a congestion hold the sender restarts with
+		// one, and retransmissions of what it held were never sent).
+		if key, ok := b.completeKeyframeAfterNext(); ok {
+			if b.gapAt.IsZero() {
+				b.gapAt = now
+			}
+			b.skipTo(key)
+			continue
+		}
+		// Otherwise wait for a retransmission, up to the NACK wait.
 		if b.gapAt.IsZero() {
 			b.gapAt = now
 		}
@@ -158,9 +184,9 @@ func (b *frameBuffer) assemble(now time.Time, out []encodedFrame) []encodedFrame
 	}
 }
 
-// frameEnd walks from the frame's first packet to its marker.
-func (b *frameBuffer) frameEnd(head *videoPacket) (int64, frameState) {
-	for s := b.next; s <= b.highest; s++ {
+// frameEnd walks from a frame's first packet (head, at start) to its marker.
+func (b *frameBuffer) frameEnd(start int64, head *videoPacket) (int64, frameState) {
+	for s := start; s <= b.highest; s++ {
 		p, ok := b.pkts[s]
 		if !ok {
 			return 0, frameHole
@@ -185,14 +211,39 @@ func (b *frameBuffer) emit(end int64, now time.Time) encodedFrame {
 	}
 	f.keyframe = isVP8Keyframe(f.data)
 	if !b.gapAt.IsZero() {
-		b.fills = append(b.fills, now.Sub(b.gapAt))
-		if len(b.fills) > fillHistory {
-			b.fills = b.fills[1:]
-		}
+		b.recordFill(now.Sub(b.gapAt))
 		b.gapAt = time.Time{}
 	}
 	b.next, b.loss = end+1, false
 	return f
+}
+
+// slowestRepair is the longest a recent hole took to fill (0 before any).
+func (b *frameBuffer) slowestRepair() time.Duration {
+	if len(b.fills) == 0 {
+		return 0
+	}
+	return slices.Max(b.fills)
+}
+
+// recordFill remembers how long a hole took to fill.
+func (b *frameBuffer) recordFill(d time.Duration) {
+	b.fills = append(b.fills, d)
+	if len(b.fills) > fillHistory {
+		b.fills = b.fills[1:]
+	}
+}
+
+// lateRepair counts a packet that arrived after its hole was given up on as a fill of that length
+// (once), so the wait grows to what repairs take on this path.
+func (b *frameBuffer) lateRepair(seq int64, now time.Time) {
+	for i, g := range b.givenUp {
+		if g.seq == seq {
+			b.recordFill(now.Sub(g.gapAt))
+			b.givenUp = slices.Delete(b.givenUp, i, i+1)
+			return
+		}
+	}
 }
 
 // skipToNextStart gives up on the frame at next: it drops everything up to the first later packet
@@ -204,15 +255,42 @@ func (b *frameBuffer) skipToNextStart() bool {
 		if !ok || !p.start || (hasHead && p.ts == head.ts) {
 			continue
 		}
-		for d := b.next; d < s; d++ {
-			if _, ok := b.pkts[d]; ok {
-				delete(b.pkts, d)
-			} else {
-				b.stats.PacketsLost++
-			}
-		}
-		b.next, b.loss, b.gapAt = s, true, time.Time{}
+		b.skipTo(s)
 		return true
 	}
 	return false
+}
+
+// completeKeyframeAfterNext finds the first keyframe after next whose packets are all here.
+func (b *frameBuffer) completeKeyframeAfterNext() (int64, bool) {
+	for s := b.next + 1; s <= b.highest; s++ {
+		p, ok := b.pkts[s]
+		if !ok || !p.start || !isVP8Keyframe(p.body) {
+			continue
+		}
+		if _, state := b.frameEnd(s, p); state == frameComplete {
+			return s, true
+		}
+	}
+	return 0, false
+}
+
+// skipTo drops everything before the frame that starts at s; the packets missing there are lost
+// (and remembered, see lateRepair).
+func (b *frameBuffer) skipTo(s int64) {
+	gapAt := b.gapAt // zero when the frame's start was gone: no wait, nothing to learn
+	for d := b.next; d < s; d++ {
+		if _, ok := b.pkts[d]; ok {
+			delete(b.pkts, d)
+			continue
+		}
+		b.stats.PacketsLost++
+		if !gapAt.IsZero() {
+			if len(b.givenUp) == givenUpHistory {
+				b.givenUp = b.givenUp[1:]
+			}
+			b.givenUp = append(b.givenUp, givenUpPacket{seq: d, gapAt: gapAt})
+		}
+	}
+	b.next, b.loss, b.gapAt = s, true, time.Time{}
 }

@@ -186,3 +186,63 @@ func FuzzFrameBuffer(f *testing.F) {
 		}
 	})
 }
+
+// Behind a standing queue repairs come after the wait; the buffer must learn that from the late
+// arrivals and wait long enough for the next hole's repair.
+func TestFrameBufferLearnsFromLateRepairs(t *testing.T) {
+	b := newFrameBuffer(depayVP8)
+	now := time.Unix(0, 0)
+	fr := stream(100, 0, 5, 2)
+	b.push(fr[0][0], now)
+	b.push(fr[0][1], now)
+	const repair = 420 * time.Millisecond
+	// hole repairs frame i's lost second packet after repair, with frame i+1 complete behind it, and
+	// returns what the buffer put out just before the repair and with it.
+	hole := func(i int) (before, with []encodedFrame) {
+		b.push(fr[i][0], now)
+		b.push(fr[i+1][0], now)
+		b.push(fr[i+1][1], now)
+		for w := time.Duration(0); w < repair; w += 5 * time.Millisecond {
+			before = append(before, b.poll(now.Add(w))...)
+		}
+		with = b.push(fr[i][1], now.Add(repair))
+		now = now.Add(repair + 10*time.Millisecond)
+		return before, with
+	}
+	// The first hole is given up on after the default wait; its repair comes late.
+	if before, with := hole(1); len(before) != 1 || !before[0].afterLoss || len(with) != 0 {
+		t.Fatalf("first hole: %+v before the repair, %+v with it", before, with)
+	}
+	if w := b.nackWait(); w < repair || w > maxNACKWait {
+		t.Fatalf("NACK wait %v after a late repair of %v, want at least that, at most %v", w, repair, maxNACKWait)
+	}
+	// The second hole is waited for and filled.
+	if before, with := hole(3); len(before) != 0 || len(with) != 2 || with[0].afterLoss || with[1].afterLoss {
+		t.Fatalf("second hole: %+v before the repair, %+v with it", before, with)
+	}
+}
+
+// A complete keyframe after a hole ends the wait at once: the frames before it are worthless.
+func TestFrameBufferKeyframeEndsWait(t *testing.T) {
+	b := newFrameBuffer(depayVP8)
+	now := time.Unix(0, 0)
+	fr := stream(7, 0, 3, 2)
+	key := stream(13, 9000, 1, 3)[0] // a keyframe (the first frame of a stream is one), 3 packets
+	b.push(fr[0][0], now)
+	b.push(fr[0][1], now)
+	b.push(fr[1][0], now) // fr[1][1] lost, fr[2] lost entirely
+	if got := b.push(key[0], now); len(got) != 0 {
+		t.Fatalf("emitted %+v before the keyframe was complete", got)
+	}
+	b.push(key[2], now)
+	if got := b.poll(now.Add(time.Millisecond)); len(got) != 0 {
+		t.Fatalf("emitted %+v with a hole inside the keyframe", got)
+	}
+	got := b.push(key[1], now.Add(2*time.Millisecond))
+	if len(got) != 1 || !got[0].keyframe || got[0].ts != 9000 || got[0].packets != 3 {
+		t.Fatalf("got %+v, want the keyframe at once", got)
+	}
+	if b.stats.PacketsLost != 3 {
+		t.Fatalf("lost %d, want 3", b.stats.PacketsLost)
+	}
+}

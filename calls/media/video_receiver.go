@@ -16,7 +16,10 @@ import (
 const (
 	// pollInterval is how often the receiver checks whether a hole's NACK wait is over.
 	pollInterval = 5 * time.Millisecond
-	// keyframeRetry: while waiting for a keyframe, ask again this often.
+	// keyframeRetry: while waiting for a keyframe, ask again this often — or, when repairs have
+	// been taking longer (a round trip behind a standing queue), after 1.25 × the slowest recent
+	// repair: asking again before the first answer can arrive only sends another full keyframe into
+	// the same queue.
 	keyframeRetry = 300 * time.Millisecond
 )
 
@@ -118,11 +121,13 @@ func (r *VideoReceiver) decode(ctx context.Context) {
 	needKey := true
 	var lastAsk time.Time
 	ask := func() {
-		if time.Since(lastAsk) < keyframeRetry {
+		r.mu.Lock()
+		retry := max(keyframeRetry, r.buf.slowestRepair()*5/4)
+		if time.Since(lastAsk) < retry {
+			r.mu.Unlock()
 			return
 		}
 		lastAsk = time.Now()
-		r.mu.Lock()
 		r.kfRequests++
 		r.mu.Unlock()
 		r.requestKeyframe()

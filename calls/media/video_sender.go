@@ -179,8 +179,28 @@ func (s *VideoSender) holding() bool {
 	return false
 }
 
-// RequestKeyframe makes the next frame a keyframe (on a PLI or FIR from the receiver).
-func (s *VideoSender) RequestKeyframe() { s.enc.ForceKeyframe() }
+// RequestKeyframe makes the next frame a keyframe (on a PLI or FIR from the receiver). During a
+// hold it does nothing: the hold ends with a keyframe.
+func (s *VideoSender) RequestKeyframe() {
+	if !s.holdOn() {
+		s.enc.ForceKeyframe()
+	}
+}
+
+// RequestSmallKeyframe is RequestKeyframe with a small keyframe (see
+// vp8.Encoder.ForceSmallKeyframe), for a congested link.
+func (s *VideoSender) RequestSmallKeyframe() {
+	if !s.holdOn() {
+		s.enc.ForceSmallKeyframe()
+	}
+}
+
+// holdOn says whether a hold is on, without ending it.
+func (s *VideoSender) holdOn() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return time.Now().Before(s.hold)
+}
 
 // SetEnabled turns sending on and off (camera off keeps the track but sends nothing). Turning it
 // back on starts with a keyframe.
