@@ -26,6 +26,7 @@ type call struct {
 	pc             *webrtc.PeerConnection
 	estimator      cc.BandwidthEstimator
 	target         targetCap // the estimator's target and a fast cut's cap on it
+	queue          *queueDetector
 	media          *pipeline
 	offer          *Signal // incoming: the offer, until accepted
 	remoteSet      bool    // a remote description is applied

@@ -17,7 +17,8 @@ import (
 // bottleneck's queue and froze for 1–2 s. Like libwebrtc's acknowledged-bitrate back-off,
 // queueDetector reads the same TWCC feedback and, when a queue builds or stands, cuts the target at
 // once to cutFactor × the rate the receiver got the latest packets at (the bottleneck's rate, when a
-// queue is before it). GCC then takes over.
+// queue is before it), counted on the wire (see wireOverhead) and scaled to the media payload the
+// target is for. GCC then takes over.
 //
 // A queue building: the last rampPackets' delays rise in a straight line (slope ≥ rampSlope, a
 // residual ≤ rampResidual) by at least rampRise — what a link slower than the sender does, and what
@@ -29,10 +30,15 @@ import (
 // and the delay then rises in a sawtooth the ramp test misses; the standing test catches it.
 //
 // The queue is still full of packets sent before the cut; what is sent next waits behind them, or
-// is dropped when the queue overflows. So for as long as the queue is (at most maxHold) the video
-// sender holds its frames and retransmissions are not sent (they would repair frames the receiver
-// has given up on); then the video restarts with a keyframe, at the resolution the new rate calls
-// for, into an emptier queue.
+// is dropped when the queue overflows. So for as long as the queue is (at most maxHold: the
+// newest packet's wait, or what has been sent since it, at the bottleneck's rate — see queueAhead)
+// the video sender holds its frames and retransmissions are not sent (they would repair frames the
+// receiver has given up on); then the video restarts with a keyframe, at the resolution the new
+// rate calls for, into an emptier queue. Feedback on packets sent before the hold ended is not
+// judged again. If the packets sent after it still meet a queue, the cut left the call at about the
+// link's rate: it is cut again, deeper, without a hold (see stillStanding). While a queue stands,
+// each lost packet is retransmitted at most once per round trip (allowResend) and a keyframe the
+// receiver asks for goes out small (pipeline.keyframeRequested).
 const (
 	queueWindow     = 150 * time.Millisecond
 	standingQueue   = 120 * time.Millisecond
@@ -47,6 +53,19 @@ const (
 	rampSlope        = 1.0 // seconds of delay per second sent: the link at half the send rate or less
 	rampResidual     = 30 * time.Millisecond
 	rampRise         = 60 * time.Millisecond
+	// A queue building fast, seen sooner: at 300 kbit/s only ~5 video packets come out per 150 ms,
+	// so the standing window reaches back to packets from before the queue, and the ramp's 14
+	// packets span ~450 ms and the knee; calls/nettest saw the newest wait climb 72, 100, 156, 185,
+	// 241 ms over five feedbacks before either test cut. So: the newest packet's wait rose by at
+	// least risingStep from each of risingFeedbacks feedbacks to the next, to at least risingMin,
+	// and the packets that arrived in the last risingWindow (at least risingPackets) came out at
+	// most risingRateRatio × the rate they went in at.
+	risingFeedbacks = 3
+	risingStep      = 15 * time.Millisecond
+	risingMin       = 80 * time.Millisecond
+	risingWindow    = 150 * time.Millisecond
+	risingPackets   = 6
+	risingRateRatio = 0.5
 	// queueBaseWindow is how long the least delay is remembered (the link's delay without a queue).
 	queueBaseWindow = 3 * time.Second
 	cutFactor       = 0.85
@@ -62,19 +81,50 @@ const (
 	capHold = 3 * time.Second
 	// maxHold bounds how long video is held after a cut for the queue to drain.
 	maxHold = 400 * time.Millisecond
+	// A queue still standing (at least stillStanding) for the packets sent after a cut's hold
+	// shows the cut left the call at about the link's rate: at 0.85 × the link a 400 ms queue
+	// takes 2.7 s to drain (calls/nettest saw one stand for 2 s after a cut, at an in/out ratio of
+	// 0.8–1.3 — no longer a queue by the first test — and the video froze behind it). It is cut
+	// again, without that test, to the rate that drains it in about drainTime (1 − queue/drainTime
+	// of the rate the packets come out at, at least minDrainFactor). Only within capHold of a
+	// tested cut, so a link without a bottleneck is never cut this way.
+	stillStanding  = 100 * time.Millisecond
+	drainTime      = time.Second
+	minDrainFactor = 0.4
+	minDrainScale  = 0.6
+	// While a queue of at least resendQueue stands, a packet is retransmitted at most once per
+	// queue + resendMargin (see allowResend).
+	resendQueue  = 60 * time.Millisecond
+	resendMargin = 100 * time.Millisecond
+	// congestedQueue: a keyframe asked for while a packet has waited this long goes out small.
+	congestedQueue = 60 * time.Millisecond
+	// wireOverhead is what each RTP packet carries on the wire besides the RTP header and
+	// payload the detector is told about: IPv4 (20) + UDP (8) + the SRTP tag (16 with AES-GCM,
+	// pion's first choice). A bottleneck's rate counts it, the encoders' target does not: a cut
+	// to 0.85 × the RTP rate left a call of small packets (audio) at about the link's rate.
+	wireOverhead = 44
 )
 
 type sentPacket struct {
-	at   time.Time
-	size int
+	at      time.Time
+	size    int // on the wire (see wireOverhead)
+	payload int // the media payload
 }
 
 type ackedPacket struct {
 	sent    time.Duration // since the detector's epoch
 	delay   time.Duration // arrival (receiver clock) minus send (our clock): only differences count
 	arrival time.Duration // receiver clock
-	size    int
+	size    int           // on the wire
+	payload int
 	seen    time.Time // when its feedback came
+}
+
+// queueCut is what the detector asks of the sender.
+type queueCut struct {
+	bps   int           // cap the target at this (a cut after the rate test), or
+	scale float64       // scale the current target by this (a queue still standing after one)
+	hold  time.Duration // and hold the video this long (0: go on)
 }
 
 // queueDetector matches TWCC feedback with the packets sent and reports cuts to onCut.
@@ -86,11 +136,20 @@ type queueDetector struct {
 	started bool
 	acks    []ackedPacket // in feedback order
 	lastCut time.Time
-	hold    time.Time // until then retransmissions are dropped
-	onCut   func(bps int, queue time.Duration)
+	tested  time.Time     // the last cut that passed the in/out rate test
+	drained time.Time     // when that cut's hold ended: the queue should be gone for what is sent after
+	recut   time.Duration // the queue at the last re-cut since (0: none)
+	// standing is the queue the last feedback showed (every packet of its window waited that
+	// long); resent maps the packets retransmitted while one stood to when.
+	standing time.Duration
+	newest   time.Duration                  // the wait of the newest packet in that feedback
+	rising   [risingFeedbacks]time.Duration // newest of the last feedbacks, oldest first
+	resent   map[int64]time.Time
+	hold     time.Time // until then retransmissions are dropped
+	onCut    func(queueCut)
 }
 
-func newQueueDetector(onCut func(bps int, queue time.Duration)) *queueDetector {
+func newQueueDetector(onCut func(queueCut)) *queueDetector {
 	return &queueDetector{epoch: time.Now(), sent: make(map[int64]sentPacket), onCut: onCut}
 }
 
@@ -102,15 +161,16 @@ func (d *queueDetector) unwrap(seq uint16) int64 {
 	return d.highest + int64(int16(seq-uint16(d.highest)))
 }
 
-// onSent records a packet as it leaves (size in bytes, RTP header included).
-func (d *queueDetector) onSent(seq uint16, size int, at time.Time) {
+// onSent records a packet as it leaves: rtpSize is its RTP header and payload, payload the media
+// payload alone.
+func (d *queueDetector) onSent(seq uint16, rtpSize, payload int, at time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	s := d.unwrap(seq)
 	if !d.started || s > d.highest {
 		d.highest, d.started = s, true
 	}
-	d.sent[s] = sentPacket{at: at, size: size}
+	d.sent[s] = sentPacket{at: at, size: rtpSize + wireOverhead, payload: payload}
 	if s%256 == 0 { // packets never acknowledged (lost) go after queueBaseWindow
 		for old, p := range d.sent {
 			if at.Sub(p.at) > queueBaseWindow {
@@ -135,36 +195,74 @@ func (d *queueDetector) onFeedback(fb *rtcp.TransportLayerCC, now time.Time) {
 			continue
 		}
 		delete(d.sent, s)
-		d.acks = append(d.acks, ackedPacket{sent: p.at.Sub(d.epoch), delay: a.at - p.at.Sub(d.epoch), arrival: a.at, size: p.size, seen: now})
+		d.acks = append(d.acks, ackedPacket{sent: p.at.Sub(d.epoch), delay: a.at - p.at.Sub(d.epoch), arrival: a.at, size: p.size, payload: p.payload, seen: now})
 	}
 	drop := 0
 	for drop < len(d.acks) && now.Sub(d.acks[drop].seen) > queueBaseWindow {
 		drop++
 	}
 	d.acks = d.acks[drop:]
-	bps, queue, cut := d.verdict(now)
-	if cut {
-		queue = min(queue, maxHold)
-		d.lastCut, d.hold = now, now.Add(queue)
+	c, ok := d.verdict(now)
+	if ok {
+		c.hold = min(c.hold, maxHold)
+		d.lastCut, d.hold, d.drained = now, now.Add(c.hold), now.Add(c.hold)
 	}
 	onCut := d.onCut
 	d.mu.Unlock()
-	if cut && onCut != nil {
-		onCut(bps, queue)
+	if ok && onCut != nil {
+		onCut(c)
 	}
 }
 
-// holding says whether a cut's hold is on: retransmissions are not sent.
-func (d *queueDetector) holding(now time.Time) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return now.Before(d.hold)
+// risingFast says whether the newest packet's wait rose by at least risingStep from each of the
+// last risingFeedbacks feedbacks to the next, to at least risingMin.
+func (d *queueDetector) risingFast() bool {
+	for i := 1; i < len(d.rising); i++ {
+		if d.rising[i]-d.rising[i-1] < risingStep {
+			return false
+		}
+	}
+	return d.rising[len(d.rising)-1] >= risingMin
 }
 
-// verdict decides whether the queue stands, at what rate to cut and how long the queue is.
-func (d *queueDetector) verdict(now time.Time) (int, time.Duration, bool) {
-	if len(d.acks) < queueMinPackets || now.Sub(d.lastCut) < cutHold {
-		return 0, 0, false
+// queued is the longest wait the last feedback showed: the queue's length, or how far it has
+// built.
+func (d *queueDetector) queued() time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return max(d.standing, d.newest)
+}
+
+// allowResend says whether a NACKed packet may be sent again now. Not during a cut's hold (see
+// queueDetector); and while a queue stands, one packet at most once per queue + resendMargin: the
+// receiver asks up to media.MaxNACKsPerPacket times media.NACKInterval apart, which on a clean
+// link covers a lost request or retransmission, but behind a standing queue all its asks go out
+// before the first answer can arrive, and each answer joined the queue — calls/nettest saw a
+// 400 ms queue stand for 2 s after a cut while ~26 lost packets were sent four times each.
+func (d *queueDetector) allowResend(seq uint16, now time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if now.Before(d.hold) {
+		return false
+	}
+	if d.standing < resendQueue {
+		return true
+	}
+	s := d.unwrap(seq)
+	if at, ok := d.resent[s]; ok && now.Sub(at) < d.standing+resendMargin {
+		return false
+	}
+	if d.resent == nil || len(d.resent) > 1024 {
+		d.resent = make(map[int64]time.Time) // old entries are long past any spacing
+	}
+	d.resent[s] = now
+	return true
+}
+
+// verdict decides whether the queue stands, and if so the cut.
+func (d *queueDetector) verdict(now time.Time) (queueCut, bool) {
+	if len(d.acks) < queueMinPackets {
+		return queueCut{}, false
 	}
 	byArrival := make([]ackedPacket, len(d.acks))
 	copy(byArrival, d.acks)
@@ -184,9 +282,54 @@ func (d *queueDetector) verdict(now time.Time) (int, time.Duration, bool) {
 		n++
 	}
 	queue := recentMin - base
+	d.standing, d.newest = queue, byArrival[0].delay-base
+	copy(d.rising[:], d.rising[1:])
+	d.rising[len(d.rising)-1] = d.newest
+	if now.Sub(d.lastCut) < cutHold {
+		return queueCut{}, false
+	}
+	// The queue as the newest packet met it: the one the video must wait out after a cut.
+	hold := max(queue, d.newest)
+	if !d.drained.IsZero() && !d.sentAfter(byArrival[:n], d.drained) {
+		return queueCut{}, false // what these packets met is what the last cut already answered
+	}
+	if !d.tested.IsZero() && now.Sub(d.tested) <= capHold && queue >= stillStanding {
+		// A lower rate drains it, within about drainTime; no hold: nothing was lost, the video
+		// goes on as it is. After a re-cut, another only if the queue is not shrinking from
+		// what the packets sent just after it met.
+		if d.recut > 0 && queue < d.recut*9/10 {
+			return queueCut{}, false
+		}
+		scale, out, ok := drainScale(byArrival[:n], queue)
+		if ok {
+			d.recut = max(hold, d.queueAhead(byArrival[0].sent, out))
+		}
+		return queueCut{scale: scale}, ok
+	}
+	if queue < d.standingThreshold(byArrival, newest) && d.risingFast() {
+		// The packets of the last risingWindow must have come out at most risingRateRatio × the
+		// rate they went in at; the rate the ones that queued came out at is the bottleneck's
+		// (the others may have come out in a burst the bottleneck allowed: calls/nettest measured
+		// 680–780 kbit/s over all of them behind a 300 kbit/s tbf).
+		var recent, queued []ackedPacket
+		for _, a := range byArrival {
+			if a.arrival < newest-risingWindow {
+				break
+			}
+			recent = append(recent, a)
+			if a.delay-base >= rampResidual {
+				queued = append(queued, a)
+			}
+		}
+		if len(recent) >= risingPackets && len(queued) >= risingPackets/2 {
+			if in, out, ok := inOutRates(recent); ok && in > 0 && out <= risingRateRatio*in {
+				return d.testedCut(now, queued, d.newest)
+			}
+		}
+	}
 	if queue < d.standingThreshold(byArrival, newest) {
 		if len(byArrival) < rampPackets {
-			return 0, 0, false
+			return queueCut{}, false
 		}
 		ramp := byArrival[:rampPackets]
 		slope, residual := fitDelays(ramp)
@@ -196,7 +339,7 @@ func (d *queueDetector) verdict(now time.Time) (int, time.Duration, bool) {
 		}
 		rise := time.Duration(slope * float64(span))
 		if slope < rampSlope || residual > rampResidual || rise < rampRise || ramp[0].delay-base < rampRise {
-			return 0, 0, false
+			return queueCut{}, false
 		}
 		// The queue goes on growing at the slope until the cut reaches the sender.
 		queue = ramp[0].delay - base + time.Duration(slope*float64(now.Sub(d.epoch)-ramp[0].sent))
@@ -208,34 +351,111 @@ func (d *queueDetector) verdict(now time.Time) (int, time.Duration, bool) {
 			}
 		}
 		if len(queued) < rampPackets/3 {
-			return 0, 0, false
+			return queueCut{}, false
 		}
-		return cutRate(queued, queue)
+		return d.testedCut(now, queued, queue)
 	}
-	return cutRate(byArrival[:n], queue)
+	return d.testedCut(now, byArrival[:n], hold)
 }
 
-// cutRate is the cut for the packets pkts (newest arrival first): cutFactor × the rate they came
-// out at, if that is under maxRateRatio × the rate they went in at.
-func cutRate(pkts []ackedPacket, queue time.Duration) (int, time.Duration, bool) {
+// testedCut is cutRate with the in/out rate test; a cut that passes it lets re-cuts of a queue
+// still standing follow for capHold.
+func (d *queueDetector) testedCut(now time.Time, pkts []ackedPacket, queue time.Duration) (queueCut, bool) {
+	bps, wire, ok := cutRate(pkts, cutFactor, maxRateRatio)
+	if !ok {
+		return queueCut{}, false
+	}
+	d.tested, d.recut = now, 0
+	return queueCut{bps: bps, hold: max(queue, d.queueAhead(pkts[0].sent, wire))}, true
+}
+
+// drainScale is how much to scale the sender's rate by so that a queue standing for pkts (newest
+// arrival first) drains in about drainTime: the packets came out at the link's rate (out, also
+// returned) and went in at the sender's, and the sender must go to (1 − queue/drainTime) × the
+// link's.
+func drainScale(pkts []ackedPacket, queue time.Duration) (scale, out float64, ok bool) {
+	in, out, ok := inOutRates(pkts)
+	if !ok || in <= 0 {
+		return 0, 0, false
+	}
+	want := max(1-queue.Seconds()/drainTime.Seconds(), minDrainFactor) * out
+	// The sending rate over a short window swings with bursts (a keyframe's packets leave at
+	// once: calls/nettest saw 0.2 and 0.4), so the scale is bounded below too.
+	return min(max(want/in, minDrainScale), cutFactor), out, true
+}
+
+// queueAhead is how long what was sent after the packet sent at after (since the epoch) takes to
+// leave a bottleneck of wire bit/s: the queue a packet sent now meets, if none of it was lost. The
+// newest feedback is a round trip old, and while the sender is over the link the queue grows
+// meanwhile (calls/nettest: a cut held the video for the 145 ms the newest packet had waited,
+// and its keyframe met a 400 ms queue).
+func (d *queueDetector) queueAhead(after time.Duration, wire float64) time.Duration {
+	if wire <= 0 {
+		return 0
+	}
+	bits := 0
+	for _, p := range d.sent {
+		if p.at.Sub(d.epoch) > after {
+			bits += p.size * 8
+		}
+	}
+	return time.Duration(float64(bits) / wire * float64(time.Second))
+}
+
+// sentAfter says whether every packet of pkts left after t. The feedback on packets sent before a
+// cut's hold ended still shows the queue they met; only later ones say whether it drained.
+func (d *queueDetector) sentAfter(pkts []ackedPacket, t time.Time) bool {
+	for _, a := range pkts {
+		if d.epoch.Add(a.sent).Before(t) {
+			return false
+		}
+	}
+	return true
+}
+
+// cutRate is the cut for the packets pkts (newest arrival first): factor × the rate they came out
+// at (wire, in bit/s, also returned) × the share of it that was media payload — if that rate is
+// under ratio × the rate they went in at (ratio 0: no such test).
+func cutRate(pkts []ackedPacket, factor, ratio float64) (bps int, wire float64, ok bool) {
+	in, out, ok := inOutRates(pkts)
+	if !ok {
+		return 0, 0, false
+	}
+	if ratio > 0 && in > 0 && out > ratio*in {
+		return 0, 0, false
+	}
+	bits, payloadBits := 0, 0
+	for _, a := range pkts[:len(pkts)-1] {
+		bits += a.size
+		payloadBits += a.payload
+	}
+	return int(factor * out * float64(payloadBits) / float64(bits)), out, true
+}
+
+// inOutRates are the wire rates (bit/s) at which the packets pkts (newest arrival first) went in
+// (sent; 0 if all at once) and came out (arrived): the oldest arrival starts the clock, so its
+// bits are not counted.
+func inOutRates(pkts []ackedPacket) (in, out float64, ok bool) {
+	if len(pkts) < 2 {
+		return 0, 0, false
+	}
 	firstIn, lastIn := pkts[0].sent, pkts[0].sent
 	for _, a := range pkts {
 		firstIn, lastIn = min(firstIn, a.sent), max(lastIn, a.sent)
 	}
-	oldest := pkts[len(pkts)-1]
 	bits := 0
 	for _, a := range pkts[:len(pkts)-1] {
 		bits += a.size * 8
 	}
-	out := pkts[0].arrival - oldest.arrival
-	if out <= 0 {
+	span := pkts[0].arrival - pkts[len(pkts)-1].arrival
+	if span <= 0 || bits == 0 {
 		return 0, 0, false
 	}
-	rate := float64(bits) / out.Seconds()
-	if in := lastIn - firstIn; in > 0 && rate > maxRateRatio*float64(bits)/in.Seconds() {
-		return 0, 0, false
+	out = float64(bits) / span.Seconds()
+	if d := lastIn - firstIn; d > 0 {
+		in = float64(bits) / d.Seconds()
 	}
-	return int(cutFactor * rate), queue, true
+	return in, out, true
 }
 
 // standingThreshold is how long a queue must stand to count: standingQueue, or less on a link

@@ -36,14 +36,14 @@ func (q *queueInterceptor) BindLocalStream(info *interceptor.StreamInfo, writer 
 	var highest uint16
 	started := false
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
-		if resend := started && int16(h.SequenceNumber-highest) <= 0; resend && q.det.holding(time.Now()) {
+		if resend := started && int16(h.SequenceNumber-highest) <= 0; resend && !q.det.allowResend(h.SequenceNumber, time.Now()) {
 			return h.MarshalSize() + len(payload), nil // see queueDetector: not sent
 		}
 		if !started || int16(h.SequenceNumber-highest) > 0 {
 			highest, started = h.SequenceNumber, true
 		}
 		if ext := h.GetExtension(id); len(ext) >= 2 {
-			q.det.onSent(binary.BigEndian.Uint16(ext), h.MarshalSize()+len(payload), time.Now())
+			q.det.onSent(binary.BigEndian.Uint16(ext), h.MarshalSize()+len(payload), len(payload), time.Now())
 		}
 		return writer.Write(h, payload, a)
 	})

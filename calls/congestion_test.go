@@ -1,17 +1,22 @@
 package calls
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/rtcp"
+
+	"github.com/sotto-im/sotto/calls/media"
 )
 
 // linkSim sends packets through a modelled link to pion's own TWCC recorder (the receiver side of
-// real calls) and feeds its feedback, every 100 ms, to a queueDetector — all in virtual time.
+// real calls) and feeds its feedback, every fbEvery, to a queueDetector — all in virtual time.
 type linkSim struct {
+	fbEvery  time.Duration
 	det      *queueDetector
 	rec      *twcc.Recorder
 	t0       time.Time
@@ -26,25 +31,34 @@ type simArrival struct {
 }
 
 func newLinkSim() *linkSim {
-	s := &linkSim{rec: twcc.NewRecorder(1), t0: time.Unix(1000, 0)}
+	s := &linkSim{fbEvery: 100 * time.Millisecond, rec: twcc.NewRecorder(1), t0: time.Unix(1000, 0)}
 	var now time.Duration
-	s.det = newQueueDetector(func(bps int, _ time.Duration) { s.cuts, s.rates = append(s.cuts, now), append(s.rates, bps) })
+	s.det = newQueueDetector(func(c queueCut) { s.cuts, s.rates = append(s.cuts, now), append(s.rates, c.bps) })
 	s.det.epoch = s.t0
 	return s
 }
 
 // runGaps sends size-byte packets for dur from start, gap(i) after packet i; deliver says when a
-// packet sent at t arrives (ok false: lost). Feedback for what arrived goes every 100 ms and
+// packet sent at t arrives (ok false: lost). Feedback for what arrived goes every fbEvery and
 // arrives 20 ms later.
 func (s *linkSim) runGaps(start, dur time.Duration, gap func(i int) time.Duration, size int, deliver func(t time.Duration) (time.Duration, bool)) {
-	nextFB := start + 100*time.Millisecond
+	s.run(start, dur, size, func(i int, _ time.Duration) (time.Duration, bool) { return gap(i), true }, deliver)
+}
+
+// run is runGaps with a sender that may pause: next(i, t) says how long after t the next packet
+// goes and whether packet i is sent at t at all.
+func (s *linkSim) run(start, dur time.Duration, size int, next func(i int, t time.Duration) (time.Duration, bool), deliver func(t time.Duration) (time.Duration, bool)) {
+	nextFB := start + s.fbEvery
 	seq := uint16(0)
-	for i, t := 0, start; t < start+dur; i, t = i+1, t+gap(i) {
-		s.det.onSent(seq, size, s.t0.Add(t))
-		if at, ok := deliver(t); ok {
-			s.inFlight = append(s.inFlight, simArrival{seq, at})
+	for i, t := 0, start; t < start+dur; i++ {
+		gap, send := next(i, t)
+		if send {
+			s.det.onSent(seq, size-wireOverhead, size-wireOverhead-12, s.t0.Add(t))
+			if at, ok := deliver(t); ok {
+				s.inFlight = append(s.inFlight, simArrival{seq, at})
+			}
+			seq++
 		}
-		seq++
 		for t >= nextFB {
 			var keep []simArrival
 			for _, a := range s.inFlight {
@@ -61,8 +75,9 @@ func (s *linkSim) runGaps(start, dur time.Duration, gap func(i int) time.Duratio
 					s.cutAt(fbAt, fb)
 				}
 			}
-			nextFB += 100 * time.Millisecond
+			nextFB += s.fbEvery
 		}
+		t += gap
 	}
 }
 
@@ -107,21 +122,91 @@ func TestQueueDetectorCutsAtABottleneck(t *testing.T) {
 			return 5 * time.Millisecond
 		},
 	} {
-		t.Run(name, func(t *testing.T) {
+		// Feedback every 100 ms (pion's default), and every 50 ms as calls send it, where the
+		// rising test cuts sooner.
+		for _, fb := range []struct {
+			every, within time.Duration
+		}{{100 * time.Millisecond, 400 * time.Millisecond}, {media.TWCCInterval, 250 * time.Millisecond}} {
+			t.Run(fmt.Sprintf("%s/feedback every %v", name, fb.every), func(t *testing.T) {
+				s := newLinkSim()
+				s.fbEvery = fb.every
+				s.runGaps(0, 6*time.Second, gap, size, bottleneck(size, capAt))
+				if len(s.cuts) == 0 {
+					t.Fatal("no cut at a 300 kbit/s bottleneck")
+				}
+				if s.cuts[0] < capAt {
+					t.Fatalf("cut at %v, before the bottleneck at %v", s.cuts[0], capAt)
+				}
+				t.Logf("cuts at %v to %v bit/s", s.cuts, s.rates)
+				if d := s.cuts[0] - capAt; d > fb.within {
+					t.Fatalf("first cut %v after the bottleneck, want ≤ %v", d, fb.within)
+				}
+				if r := s.rates[0]; r < 200_000 || r > 300_000 {
+					t.Fatalf("cut to %d bit/s, want 0.85 × the 300 kbit/s bottleneck", r)
+				}
+			})
+		}
+	}
+}
+
+// A sender that answers each cut — holds for its queue, then sends at over × the cut (on the
+// wire) — behind a 300 kbit/s bottleneck: a cut that leaves it at the link's rate must be followed
+// by a deeper one that drains the queue; one that leaves it under the link must not.
+func TestQueueDetectorDrainsAStandingQueue(t *testing.T) {
+	const size = 1000
+	capAt := 2 * time.Second
+	for _, tc := range []struct {
+		name     string
+		over     float64 // the sender's wire rate per bit of its target: overhead and more
+		wantCuts int     // in the 3.5 s after the cap
+	}{
+		// A cut to 0.85 × 300 k × 944/1000 of payload → 337 k on the wire (audio, headers,
+		// retransmissions and keyframes on top of the encoders' target): a queue builds again.
+		{"over the link", 1.4, 2},
+		// → 265 k: it drains in the hold and after.
+		{"under the link", 1.1, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			s := newLinkSim()
-			s.runGaps(0, 6*time.Second, gap, size, bottleneck(size, capAt))
-			if len(s.cuts) == 0 {
-				t.Fatal("no cut at a 300 kbit/s bottleneck")
+			target, pausedUntil := 1_200_000.0, time.Duration(0)
+			var holds []time.Duration
+			var now time.Duration // the sender's clock, for the hold
+			s.det.onCut = func(c queueCut) {
+				if c.scale > 0 {
+					target *= c.scale
+				} else {
+					target = min(target, float64(c.bps))
+				}
+				s.cuts, s.rates, holds = append(s.cuts, 0), append(s.rates, int(target)), append(holds, c.hold)
+				pausedUntil = now + c.hold
 			}
-			if s.cuts[0] < capAt {
-				t.Fatalf("cut at %v, before the bottleneck at %v", s.cuts[0], capAt)
+			var delays []time.Duration
+			deliver := bottleneck(size, capAt)
+			s.run(0, capAt+3500*time.Millisecond, size, func(_ int, t time.Duration) (time.Duration, bool) {
+				now = t
+				if t < pausedUntil {
+					return pausedUntil - t, false
+				}
+				return time.Duration(size * 8 * float64(time.Second) / (target * tc.over)), true
+			}, func(t time.Duration) (time.Duration, bool) {
+				at, ok := deliver(t)
+				if ok && t > capAt+3*time.Second {
+					delays = append(delays, at-t)
+				}
+				return at, ok
+			})
+			t.Logf("cuts at %v to %v bit/s, holds %v", s.cuts, s.rates, holds)
+			if len(s.cuts) != tc.wantCuts {
+				t.Fatalf("%d cuts, want %d", len(s.cuts), tc.wantCuts)
 			}
-			t.Logf("cuts at %v to %v bit/s", s.cuts, s.rates)
-			if d := s.cuts[0] - capAt; d > 400*time.Millisecond {
-				t.Fatalf("first cut %v after the bottleneck, want ≤ 400 ms", d)
+			if holds[0] < 150*time.Millisecond {
+				t.Fatalf("the first cut held %v: less than the queue in flight", holds[0])
 			}
-			if r := s.rates[0]; r < 200_000 || r > 300_000 {
-				t.Fatalf("cut to %d bit/s, want 0.85 × the 300 kbit/s bottleneck", r)
+			if len(s.cuts) > 1 && (holds[1] != 0 || s.rates[1] >= s.rates[0]) {
+				t.Fatalf("the re-cut: %d bit/s held %v, want lower than %d and no hold", s.rates[1], holds[1], s.rates[0])
+			}
+			if slices.Max(delays) > 100*time.Millisecond {
+				t.Fatalf("a queue of %v still stood 3 s after the cap", slices.Max(delays))
 			}
 		})
 	}
@@ -145,6 +230,9 @@ func TestQueueDetectorIgnoresJitterAndLoss(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 2))
 		for name, gap := range gaps {
 			s := newLinkSim()
+			if seed%2 == 1 {
+				s.fbEvery = media.TWCCInterval // what calls send; the even seeds keep pion's default
+			}
 			s.runGaps(0, 30*time.Second, gap, 1000, func(t time.Duration) (time.Duration, bool) {
 				d := max(100*time.Millisecond+time.Duration(rng.NormFloat64()*float64(50*time.Millisecond)), 0)
 				return t + d, rng.Float64() >= 0.05
@@ -205,7 +293,7 @@ func FuzzTWCCFeedback(f *testing.F) {
 		}
 		d := newQueueDetector(nil)
 		for i := range 40 {
-			d.onSent(uint16(i), 1000, time.Unix(0, int64(i)*int64(time.Millisecond)))
+			d.onSent(uint16(i), 1000, 980, time.Unix(0, int64(i)*int64(time.Millisecond)))
 		}
 		for _, p := range pkts {
 			if fb, ok := p.(*rtcp.TransportLayerCC); ok {
@@ -214,4 +302,30 @@ func FuzzTWCCFeedback(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestAllowResend(t *testing.T) {
+	now := time.Unix(0, 0)
+	d := newQueueDetector(nil)
+	d.onSent(100, 1000, 980, now)
+	d.hold = now.Add(100 * time.Millisecond)
+	if d.allowResend(100, now) {
+		t.Fatal("resent during a cut's hold")
+	}
+	now = now.Add(200 * time.Millisecond)
+	for range 3 { // no queue: every ask is answered (a lost retransmission is asked for again)
+		if !d.allowResend(100, now) {
+			t.Fatal("a resend refused with no queue standing")
+		}
+	}
+	d.standing = 200 * time.Millisecond
+	if !d.allowResend(101, now) {
+		t.Fatal("the first resend refused")
+	}
+	if d.allowResend(101, now.Add(20*time.Millisecond)) {
+		t.Fatal("resent again 20 ms later behind a 200 ms queue")
+	}
+	if !d.allowResend(101, now.Add(d.standing+resendMargin)) {
+		t.Fatal("refused after the queue and the margin passed")
+	}
 }

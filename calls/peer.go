@@ -50,8 +50,9 @@ func (c *call) newPeerConnection(ctx context.Context) error {
 	// and sees packets as the estimator's pacer lets them go; the estimator
 	// next, so both see the transport-wide sequence numbers the TWCC
 	// interceptor adds.
-	det := newQueueDetector(func(bps int, queue time.Duration) { c.ex.post(func() { c.queueCut(bps, queue) }) })
+	det := newQueueDetector(func(cut queueCut) { c.ex.post(func() { c.queueCut(cut) }) })
 	ir.Add(&queueInterceptorFactory{det: det})
+	c.queue = det
 	ir.Add(bwe)
 	if err := registerMedia(me, ir); err != nil {
 		return fmt.Errorf("register codecs and interceptors: %w", err)
@@ -151,14 +152,22 @@ func (c *call) setEstimator(est cc.BandwidthEstimator) {
 
 // queueCut caps the target after the queue detector saw a standing queue, and holds the video
 // while the queue drains (see queueDetector).
-func (c *call) queueCut(bps int, queue time.Duration) {
-	if !c.target.cut(bps, time.Now()) {
+func (c *call) queueCut(cut queueCut) {
+	now := time.Now()
+	bps := cut.bps
+	if cut.scale > 0 {
+		bps = int(cut.scale * float64(c.target.current(now)))
+	}
+	if !c.target.cut(bps, now) {
 		return
 	}
-	c.applyTarget()
-	if c.media != nil && c.media.videoSend != nil {
-		c.media.videoSend.Hold(queue)
+	// Hold first: the new target may step the resolution down, and the encoder restarts a new
+	// resolution with a full-size keyframe — which, sent before the hold began, went into the
+	// full queue (seen in calls/nettest: a 5 kB 640×360 keyframe 30 ms after the cut).
+	if c.media != nil && c.media.videoSend != nil && cut.hold > 0 {
+		c.media.videoSend.Hold(cut.hold)
 	}
+	c.applyTarget()
 }
 
 func (c *call) applyTarget() {

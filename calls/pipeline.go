@@ -165,8 +165,19 @@ func (p *pipeline) startVideoSender() error {
 		return err
 	}
 	p.videoSend = vs
-	go media.ForwardKeyframeRequests(p.videoRTP, vs.RequestKeyframe)
+	go media.ForwardKeyframeRequests(p.videoRTP, p.keyframeRequested)
 	return nil
+}
+
+// keyframeRequested answers a PLI or FIR: with a small keyframe while a queue stands at the
+// bottleneck, where a full one (7 kB at 720p) only deepens it (calls/nettest: a receiver that
+// lost a frame as a 300 kbit/s cap came asked for one, and it went into the full queue).
+func (p *pipeline) keyframeRequested() {
+	if q := p.c.queue; q != nil && q.queued() >= congestedQueue {
+		p.videoSend.RequestSmallKeyframe()
+		return
+	}
+	p.videoSend.RequestKeyframe()
 }
 
 // onTrack plays a remote track into a sink from Config.Media, or counts

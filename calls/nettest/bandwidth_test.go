@@ -95,10 +95,10 @@ func TestBandwidthCap(t *testing.T) {
 	t.Logf("FIGURE bandwidth estimator target after the cap: %s", strings.Join(targets, " "))
 	t.Logf("FIGURE bandwidth video received (1 s windows, kbit/s): %s", strings.Join(rates, " "))
 	t.Logf("FIGURE bandwidth resolutions received: %s", resolutions(receiver.Frames, capped))
-	t.Logf("FIGURE bandwidth adapt: estimate ≤ %dk after %s, first smaller frame after %s; longest freeze after the cap %v (from +%.1fs); fps before %.1f, after %.1f, from +5 s %.1f; kf_requests=%d lost=%d late=%d",
+	t.Logf("FIGURE bandwidth adapt: estimate ≤ %dk after %s, first smaller frame after %s; longest freeze after the cap %v (from +%.1fs); fps before %.1f, after %.1f, from +5 s %.1f; unreadable=%d kf_requests=%d lost=%d late=%d",
 		capKbit, since(cut, capped, !cut.IsZero()), since(adapted, capped, !adapted.IsZero()),
 		after.Freeze.Round(time.Millisecond), after.FreezeAt.Sub(capped).Seconds(), before.FPS, after.FPS, settled.FPS,
-		receiver.Video.KeyframeRequests, receiver.Video.PacketsLost, receiver.Video.PacketsLate)
+		after.Unreadable, receiver.Video.KeyframeRequests, receiver.Video.PacketsLost, receiver.Video.PacketsLate)
 	t.Logf("new frames per 100 ms from the cap on: %s", framesPer100ms(receiver.Frames, capped, 80))
 	t.Logf("video per 200 ms from the cap on (packets/lost/decoded/dropped/keyframes asked):%s", videoTimeline(receiver.Samples, capped.Add(-400*time.Millisecond), 200*time.Millisecond, 20))
 	t.Logf("FIGURE bandwidth audio callee→caller: %s", audioLine(sender.Audio))
