@@ -50,20 +50,41 @@ func setupBench(b *testing.B, backend relaytest.Backend) *benchEnv {
 	return e
 }
 
-// benchTB outlives a single benchmark run: cleanups run never (the process
-// ends), temp dirs are made directly.
+// benchTB outlives a single benchmark run: cleanups never run (the
+// environment lives as long as the process), temp dirs are made directly
+// and removed by TestMain when the tests and benchmarks are done.
 type benchTB struct {
 	testing.TB
 }
 
 func (benchTB) Cleanup(func()) {}
 
+var benchDirs struct {
+	sync.Mutex
+	list []string
+}
+
 func (benchTB) TempDir() string {
 	d, err := os.MkdirTemp("", "relay-bench")
 	if err != nil {
 		panic(err)
 	}
+	benchDirs.Lock()
+	benchDirs.list = append(benchDirs.list, d)
+	benchDirs.Unlock()
 	return d
+}
+
+// TestMain removes the benchmark environments' databases (a run leaves
+// tens of MB of SQLite WAL).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	benchDirs.Lock()
+	for _, d := range benchDirs.list {
+		os.RemoveAll(d)
+	}
+	benchDirs.Unlock()
+	os.Exit(code)
 }
 
 func newBenchEnv(b0 *testing.B, backend relaytest.Backend) *benchEnv {
