@@ -2,8 +2,6 @@ package client
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -11,6 +9,7 @@ import (
 
 	"github.com/sotto-im/sotto/relay/api"
 	"github.com/sotto-im/sotto/relay/internal/wsio"
+	"github.com/sotto-im/sotto/relay/internal/wstest"
 )
 
 // ackRelay is a stand-in relay on a real WebSocket: it pushes envelopes
@@ -19,13 +18,7 @@ import (
 func ackRelay(t *testing.T, n int) (url string, acks <-chan *uint64) {
 	t.Helper()
 	ch := make(chan *uint64, 64)
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.Close()
+	url = wstest.Serve(t, func(ws *websocket.Conn) {
 		for i := 1; i <= n; i++ {
 			if err := ws.WriteMessage(websocket.BinaryMessage, api.AppendEnvelope(nil, uint64(i), api.EnvelopeID{}, 0, nil, []byte("x"))); err != nil {
 				return
@@ -56,9 +49,8 @@ func ackRelay(t *testing.T, n int) (url string, acks <-chan *uint64) {
 				}
 			}
 		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL, ch
+	})
+	return url, ch
 }
 
 func dialTest(t *testing.T, url string, o DialOptions) *Conn {

@@ -3,12 +3,11 @@ package wsio
 import (
 	"bytes"
 	"errors"
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/sotto-im/sotto/relay/internal/wstest"
 )
 
 // TestReadMessage sends messages of many sizes over a real WebSocket and
@@ -16,26 +15,15 @@ import (
 // error keeps its type.
 func TestReadMessage(t *testing.T) {
 	sizes := []int{0, 1, 100, scratchSize - 1, scratchSize, scratchSize + 1, 200 << 10, maxPooled + 5000, 10}
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.Close()
+	url := wstest.Serve(t, func(ws *websocket.Conn) {
 		for i, n := range sizes {
 			if err := ws.WriteMessage(websocket.BinaryMessage, bytes.Repeat([]byte{byte(i + 1)}, n)); err != nil {
 				return
 			}
 		}
 		_ = ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"))
-	}))
-	defer srv.Close()
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
+	})
+	ws := wstest.Dial(t, url)
 	var got [][]byte
 	for i, n := range sizes {
 		mt, p, err := ReadMessage(ws)
@@ -53,7 +41,7 @@ func TestReadMessage(t *testing.T) {
 			t.Fatalf("message %d was overwritten", i)
 		}
 	}
-	_, _, err = ReadMessage(ws)
+	_, _, err := ReadMessage(ws)
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) || ce.Code != websocket.CloseNormalClosure || !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
 		t.Fatalf("close: %v", err)
@@ -61,22 +49,11 @@ func TestReadMessage(t *testing.T) {
 }
 
 func TestReadLimit(t *testing.T) {
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.Close()
+	url := wstest.Serve(t, func(ws *websocket.Conn) {
 		_ = ws.WriteMessage(websocket.BinaryMessage, make([]byte, 5000))
 		_, _, _ = ws.ReadMessage()
-	}))
-	defer srv.Close()
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
+	})
+	ws := wstest.Dial(t, url)
 	ws.SetReadLimit(4096)
 	if _, _, err := ReadMessage(ws); !errors.Is(err, websocket.ErrReadLimit) {
 		t.Fatalf("over the read limit: %v", err)

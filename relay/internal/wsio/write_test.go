@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/sotto-im/sotto/relay/internal/wstest"
 
 	"github.com/sotto-im/sotto/relay/api"
 )
@@ -37,13 +36,7 @@ func TestWriteNext(t *testing.T) {
 		}
 	}
 	got := make(chan []byte, len(want))
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.Close()
+	url := wstest.Serve(t, func(ws *websocket.Conn) {
 		ws.SetReadLimit(api.MaxMessage)
 		for {
 			_, b, err := ReadMessage(ws)
@@ -53,12 +46,9 @@ func TestWriteNext(t *testing.T) {
 			}
 			got <- b
 		}
-	}))
-	defer srv.Close()
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
+	ws := wstest.Dial(t, url)
+	var err error
 	for _, q := range queues {
 		for len(q) > 0 {
 			if q, err = WriteNext(ws, q); err != nil {
