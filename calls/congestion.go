@@ -37,7 +37,7 @@ import (
 // rate calls for, into an emptier queue. Feedback on packets sent before the hold ended is not
 // judged again. If the packets sent after it still meet a queue, the cut left the call at about the
 // link's rate: it is cut again, deeper, without a hold (see stillStanding). While a queue stands,
-// each lost packet is retransmitted at most once per round trip (allowResend) and a keyframe the
+// each lost packet is retransmitted at most once per round trip (resendPolicy) and a keyframe the
 // receiver asks for goes out small (pipeline.keyframeRequested).
 const (
 	queueWindow     = 150 * time.Millisecond
@@ -93,7 +93,7 @@ const (
 	minDrainFactor = 0.4
 	minDrainScale  = 0.6
 	// While a queue of at least resendQueue stands, a packet is retransmitted at most once per
-	// queue + resendMargin (see allowResend).
+	// queue + resendMargin (see resendPolicy).
 	resendQueue  = 60 * time.Millisecond
 	resendMargin = 100 * time.Millisecond
 	// congestedQueue: a keyframe asked for while a packet has waited this long goes out small.
@@ -140,7 +140,7 @@ type queueDetector struct {
 	drained time.Time     // when that cut's hold ended: the queue should be gone for what is sent after
 	recut   time.Duration // the queue at the last re-cut since (0: none)
 	// standing is the queue the last feedback showed (every packet of its window waited that
-	// long); resent maps the packets retransmitted while one stood to when.
+	// long).
 	standing time.Duration
 	newest   time.Duration                  // the wait of the newest packet in that feedback
 	rising   [risingFeedbacks]time.Duration // newest of the last feedbacks, oldest first
@@ -233,30 +233,29 @@ func (d *queueDetector) queued() time.Duration {
 	return max(d.standing, d.newest)
 }
 
-// allowResend says whether a NACKed packet may be sent again now. Not during a cut's hold (see
-// queueDetector); and while a queue stands, one packet at most once per queue + resendMargin: the
+// resendPolicy says how a NACKed packet may be sent again now: not at all during a cut's hold
+// (see queueDetector), and while a queue stands at most once per spacing (0: no limit) — the
 // receiver asks up to media.MaxNACKsPerPacket times media.NACKInterval apart, which on a clean
 // link covers a lost request or retransmission, but behind a standing queue all its asks go out
-// before the first answer can arrive, and each answer joined the queue — calls/nettest saw a
-// 400 ms queue stand for 2 s after a cut while ~26 lost packets were sent four times each.
-func (d *queueDetector) allowResend(seq uint16, now time.Time) bool {
+// before the first answer can arrive, and each answer joined the queue (calls/nettest saw a 400 ms
+// queue stand for 2 s after a cut while ~26 lost packets were sent four times each).
+func (d *queueDetector) resendPolicy(now time.Time) (hold bool, spacing time.Duration) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if now.Before(d.hold) {
-		return false
+		return true, 0
 	}
 	if d.standing < resendQueue {
-		return true
+		return false, 0
 	}
-	s := d.unwrap(seq)
-	if at, ok := d.resent[s]; ok && now.Sub(at) < d.standing+resendMargin {
-		return false
-	}
-	if d.resent == nil || len(d.resent) > 1024 {
-		d.resent = make(map[int64]time.Time) // old entries are long past any spacing
-	}
-	d.resent[s] = now
-	return true
+	return false, d.standing + resendMargin
+}
+
+// holding says whether a cut's hold is on.
+func (d *queueDetector) holding(now time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return now.Before(d.hold)
 }
 
 // verdict decides whether the queue stands, and if so the cut.

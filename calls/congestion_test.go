@@ -1,14 +1,18 @@
 package calls
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 
 	"github.com/sotto-im/sotto/calls/media"
 )
@@ -304,28 +308,64 @@ func FuzzTWCCFeedback(f *testing.F) {
 	})
 }
 
-func TestAllowResend(t *testing.T) {
-	now := time.Unix(0, 0)
-	d := newQueueDetector(nil)
-	d.onSent(100, 1000, 980, now)
-	d.hold = now.Add(100 * time.Millisecond)
-	if d.allowResend(100, now) {
-		t.Fatal("resent during a cut's hold")
+// TestQueueInterceptorWrites checks what the interceptor lets out: during a cut's hold no video
+// packet and no retransmission (nor later a retransmission of a video packet held), audio goes on;
+// after the hold everything, but behind a standing queue a packet at most once per spacing.
+func TestQueueInterceptorWrites(t *testing.T) {
+	det := newQueueDetector(nil)
+	q := &queueInterceptor{det: det}
+	var wrote []string
+	bind := func(mime string) interceptor.RTPWriter {
+		return q.BindLocalStream(&interceptor.StreamInfo{MimeType: mime, RTPHeaderExtensions: []interceptor.RTPHeaderExtension{{URI: sdp.TransportCCURI, ID: 5}}},
+			interceptor.RTPWriterFunc(func(h *rtp.Header, _ []byte, _ interceptor.Attributes) (int, error) {
+				wrote = append(wrote, fmt.Sprintf("%d/%d", h.PayloadType, h.SequenceNumber))
+				return 0, nil
+			}))
 	}
-	now = now.Add(200 * time.Millisecond)
-	for range 3 { // no queue: every ask is answered (a lost retransmission is asked for again)
-		if !d.allowResend(100, now) {
-			t.Fatal("a resend refused with no queue standing")
+	video, audio := bind("video/VP8"), bind("audio/opus")
+	twcc := uint16(0)
+	send := func(w interceptor.RTPWriter, pt uint8, seq uint16) {
+		h := &rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: seq}
+		twcc++
+		if err := h.SetExtension(5, binary.BigEndian.AppendUint16(nil, twcc)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(h, make([]byte, 100), nil); err != nil {
+			t.Fatal(err)
 		}
 	}
-	d.standing = 200 * time.Millisecond
-	if !d.allowResend(101, now) {
-		t.Fatal("the first resend refused")
+	expect := func(step string, want ...string) {
+		t.Helper()
+		if fmt.Sprint(wrote) != fmt.Sprint(want) {
+			t.Fatalf("%s: wrote %v, want %v", step, wrote, want)
+		}
+		wrote = nil
 	}
-	if d.allowResend(101, now.Add(20*time.Millisecond)) {
-		t.Fatal("resent again 20 ms later behind a 200 ms queue")
-	}
-	if !d.allowResend(101, now.Add(d.standing+resendMargin)) {
-		t.Fatal("refused after the queue and the margin passed")
-	}
+	send(video, 96, 10)
+	send(video, 96, 11)
+	expect("before a hold", "96/10", "96/11")
+
+	det.mu.Lock()
+	det.hold = time.Now().Add(time.Hour)
+	det.mu.Unlock()
+	send(video, 96, 12) // encoded before the cut, left the pacer during the hold
+	send(video, 96, 10) // a retransmission
+	send(audio, 111, 500)
+	expect("during the hold", "111/500")
+
+	det.mu.Lock()
+	det.hold = time.Time{}
+	det.mu.Unlock()
+	send(video, 96, 12) // asked for after the hold: it was held, so not sent
+	send(video, 96, 13)
+	send(video, 96, 11)
+	send(video, 96, 11) // no queue standing: every ask is answered
+	expect("after the hold", "96/13", "96/11", "96/11")
+
+	det.mu.Lock()
+	det.standing = 200 * time.Millisecond
+	det.mu.Unlock()
+	send(video, 96, 13)
+	send(video, 96, 13) // 200 ms queue: the first answer cannot have arrived yet
+	expect("behind a standing queue", "96/13")
 }
