@@ -32,8 +32,9 @@ import (
 // The queue is still full of packets sent before the cut; what is sent next waits behind them, or
 // is dropped when the queue overflows. So for as long as the queue is (at most maxHold: the
 // newest packet's wait, or what has been sent since it, at the bottleneck's rate — see queueAhead)
-// the video sender holds its frames and retransmissions are not sent (they would repair frames the
-// receiver has given up on); then the video restarts with a keyframe, at the resolution the new
+// the video sender holds its frames, the video packets still leaving the pacer are dropped, and
+// retransmissions are not sent (they would repair frames the receiver has given up on; see
+// queueInterceptor.mayWrite); then the video restarts with a keyframe, at the resolution the new
 // rate calls for, into an emptier queue. Feedback on packets sent before the hold ended is not
 // judged again. If the packets sent after it still meet a queue, the cut left the call at about the
 // link's rate: it is cut again, deeper, without a hold (see stillStanding). While a queue stands,
