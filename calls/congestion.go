@@ -145,8 +145,7 @@ type queueDetector struct {
 	standing time.Duration
 	newest   time.Duration                  // the wait of the newest packet in that feedback
 	rising   [risingFeedbacks]time.Duration // newest of the last feedbacks, oldest first
-	resent   map[int64]time.Time
-	hold     time.Time // until then retransmissions are dropped
+	hold     time.Time                      // until then a video stream's packets and retransmissions are dropped
 	onCut    func(queueCut)
 }
 
