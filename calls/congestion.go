@@ -87,12 +87,11 @@ const (
 	// takes 2.7 s to drain (calls/nettest saw one stand for 2 s after a cut, at an in/out ratio of
 	// 0.8–1.3 — no longer a queue by the first test — and the video froze behind it). It is cut
 	// again, without that test, to the rate that drains it in about drainTime (1 − queue/drainTime
-	// of the rate the packets come out at, at least minDrainFactor). Only within capHold of a
-	// tested cut, so a link without a bottleneck is never cut this way.
-	stillStanding  = 100 * time.Millisecond
-	drainTime      = time.Second
-	minDrainFactor = 0.4
-	minDrainScale  = 0.6
+	// of the rate the packets come out at; the sender's rate scaled by minDrainScale–cutFactor).
+	// Only within capHold of a tested cut, so a link without a bottleneck is never cut this way.
+	stillStanding = 100 * time.Millisecond
+	drainTime     = time.Second
+	minDrainScale = 0.6
 	// While a queue of at least resendQueue stands, a packet is retransmitted at most once per
 	// queue + resendMargin (see resendPolicy).
 	resendQueue  = 60 * time.Millisecond
@@ -121,8 +120,8 @@ type ackedPacket struct {
 	seen    time.Time // when its feedback came
 }
 
-// queueCut is what the detector asks of the sender.
-type queueCut struct {
+// cutRequest is what the detector asks of the sender.
+type cutRequest struct {
 	bps   int           // cap the target at this (a cut after the rate test), or
 	scale float64       // scale the current target by this (a queue still standing after one)
 	hold  time.Duration // and hold the video this long (0: go on)
@@ -146,10 +145,10 @@ type queueDetector struct {
 	newest   time.Duration                  // the wait of the newest packet in that feedback
 	rising   [risingFeedbacks]time.Duration // newest of the last feedbacks, oldest first
 	hold     time.Time                      // until then a video stream's packets and retransmissions are dropped
-	onCut    func(queueCut)
+	onCut    func(cutRequest)
 }
 
-func newQueueDetector(onCut func(queueCut)) *queueDetector {
+func newQueueDetector(onCut func(cutRequest)) *queueDetector {
 	return &queueDetector{epoch: time.Now(), sent: make(map[int64]sentPacket), onCut: onCut}
 }
 
@@ -259,9 +258,9 @@ func (d *queueDetector) holding(now time.Time) bool {
 }
 
 // verdict decides whether the queue stands, and if so the cut.
-func (d *queueDetector) verdict(now time.Time) (queueCut, bool) {
+func (d *queueDetector) verdict(now time.Time) (cutRequest, bool) {
 	if len(d.acks) < queueMinPackets {
-		return queueCut{}, false
+		return cutRequest{}, false
 	}
 	byArrival := make([]ackedPacket, len(d.acks))
 	copy(byArrival, d.acks)
@@ -285,25 +284,25 @@ func (d *queueDetector) verdict(now time.Time) (queueCut, bool) {
 	copy(d.rising[:], d.rising[1:])
 	d.rising[len(d.rising)-1] = d.newest
 	if now.Sub(d.lastCut) < cutHold {
-		return queueCut{}, false
+		return cutRequest{}, false
 	}
 	// The queue as the newest packet met it: the one the video must wait out after a cut.
 	hold := max(queue, d.newest)
 	if !d.drained.IsZero() && !d.sentAfter(byArrival[:n], d.drained) {
-		return queueCut{}, false // what these packets met is what the last cut already answered
+		return cutRequest{}, false // what these packets met is what the last cut already answered
 	}
 	if !d.tested.IsZero() && now.Sub(d.tested) <= capHold && queue >= stillStanding {
 		// A lower rate drains it, within about drainTime; no hold: nothing was lost, the video
 		// goes on as it is. After a re-cut, another only if the queue is not shrinking from
 		// what the packets sent just after it met.
 		if d.recut > 0 && queue < d.recut*9/10 {
-			return queueCut{}, false
+			return cutRequest{}, false
 		}
 		scale, out, ok := drainScale(byArrival[:n], queue)
 		if ok {
 			d.recut = max(hold, d.queueAhead(byArrival[0].sent, out))
 		}
-		return queueCut{scale: scale}, ok
+		return cutRequest{scale: scale}, ok
 	}
 	if queue < d.standingThreshold(byArrival, newest) && d.risingFast() {
 		// The packets of the last risingWindow must have come out at most risingRateRatio × the
@@ -328,7 +327,7 @@ func (d *queueDetector) verdict(now time.Time) (queueCut, bool) {
 	}
 	if queue < d.standingThreshold(byArrival, newest) {
 		if len(byArrival) < rampPackets {
-			return queueCut{}, false
+			return cutRequest{}, false
 		}
 		ramp := byArrival[:rampPackets]
 		slope, residual := fitDelays(ramp)
@@ -338,7 +337,7 @@ func (d *queueDetector) verdict(now time.Time) (queueCut, bool) {
 		}
 		rise := time.Duration(slope * float64(span))
 		if slope < rampSlope || residual > rampResidual || rise < rampRise || ramp[0].delay-base < rampRise {
-			return queueCut{}, false
+			return cutRequest{}, false
 		}
 		// The queue goes on growing at the slope until the cut reaches the sender.
 		queue = ramp[0].delay - base + time.Duration(slope*float64(now.Sub(d.epoch)-ramp[0].sent))
@@ -350,7 +349,7 @@ func (d *queueDetector) verdict(now time.Time) (queueCut, bool) {
 			}
 		}
 		if len(queued) < rampPackets/3 {
-			return queueCut{}, false
+			return cutRequest{}, false
 		}
 		return d.testedCut(now, queued, queue)
 	}
@@ -359,13 +358,13 @@ func (d *queueDetector) verdict(now time.Time) (queueCut, bool) {
 
 // testedCut is cutRate with the in/out rate test; a cut that passes it lets re-cuts of a queue
 // still standing follow for capHold.
-func (d *queueDetector) testedCut(now time.Time, pkts []ackedPacket, queue time.Duration) (queueCut, bool) {
+func (d *queueDetector) testedCut(now time.Time, pkts []ackedPacket, queue time.Duration) (cutRequest, bool) {
 	bps, wire, ok := cutRate(pkts, cutFactor, maxRateRatio)
 	if !ok {
-		return queueCut{}, false
+		return cutRequest{}, false
 	}
 	d.tested, d.recut = now, 0
-	return queueCut{bps: bps, hold: max(queue, d.queueAhead(pkts[0].sent, wire))}, true
+	return cutRequest{bps: bps, hold: max(queue, d.queueAhead(pkts[0].sent, wire))}, true
 }
 
 // drainScale is how much to scale the sender's rate by so that a queue standing for pkts (newest
@@ -377,7 +376,7 @@ func drainScale(pkts []ackedPacket, queue time.Duration) (scale, out float64, ok
 	if !ok || in <= 0 {
 		return 0, 0, false
 	}
-	want := max(1-queue.Seconds()/drainTime.Seconds(), minDrainFactor) * out
+	want := (1 - queue.Seconds()/drainTime.Seconds()) * out
 	// The sending rate over a short window swings with bursts (a keyframe's packets leave at
 	// once: calls/nettest saw 0.2 and 0.4), so the scale is bounded below too.
 	return min(max(want/in, minDrainScale), cutFactor), out, true

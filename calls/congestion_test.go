@@ -37,7 +37,7 @@ type simArrival struct {
 func newLinkSim() *linkSim {
 	s := &linkSim{fbEvery: 100 * time.Millisecond, rec: twcc.NewRecorder(1), t0: time.Unix(1000, 0)}
 	var now time.Duration
-	s.det = newQueueDetector(func(c queueCut) { s.cuts, s.rates = append(s.cuts, now), append(s.rates, c.bps) })
+	s.det = newQueueDetector(func(c cutRequest) { s.cuts, s.rates = append(s.cuts, now), append(s.rates, c.bps) })
 	s.det.epoch = s.t0
 	return s
 }
@@ -175,7 +175,7 @@ func TestQueueDetectorDrainsAStandingQueue(t *testing.T) {
 			target, pausedUntil := 1_200_000.0, time.Duration(0)
 			var holds []time.Duration
 			var now time.Duration // the sender's clock, for the hold
-			s.det.onCut = func(c queueCut) {
+			s.det.onCut = func(c cutRequest) {
 				if c.scale > 0 {
 					target *= c.scale
 				} else {

@@ -50,7 +50,7 @@ func (c *call) newPeerConnection(ctx context.Context) error {
 	// and sees packets as the estimator's pacer lets them go; the estimator
 	// next, so both see the transport-wide sequence numbers the TWCC
 	// interceptor adds.
-	det := newQueueDetector(func(cut queueCut) { c.ex.post(func() { c.queueCut(cut) }) })
+	det := newQueueDetector(func(cut cutRequest) { c.ex.post(func() { c.queueCut(cut) }) })
 	ir.Add(&queueInterceptorFactory{det: det})
 	c.queue = det
 	ir.Add(bwe)
@@ -152,7 +152,7 @@ func (c *call) setEstimator(est cc.BandwidthEstimator) {
 
 // queueCut caps the target after the queue detector saw a standing queue, and holds the video
 // while the queue drains (see queueDetector).
-func (c *call) queueCut(cut queueCut) {
+func (c *call) queueCut(cut cutRequest) {
 	now := time.Now()
 	bps := cut.bps
 	if cut.scale > 0 {

@@ -226,6 +226,13 @@ func (b *frameBuffer) slowestRepair() time.Duration {
 	return slices.Max(b.fills)
 }
 
+// reaskAfter is how long after asking for a keyframe to ask again: keyframeRetry, or 1.25 × the
+// slowest recent repair when repairs take longer (a round trip behind a standing queue) — asking
+// again before the first answer can arrive only sends another keyframe into the same queue.
+func (b *frameBuffer) reaskAfter() time.Duration {
+	return max(keyframeRetry, b.slowestRepair()*5/4)
+}
+
 // recordFill remembers how long a hole took to fill.
 func (b *frameBuffer) recordFill(d time.Duration) {
 	b.fills = append(b.fills, d)

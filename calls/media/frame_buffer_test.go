@@ -195,6 +195,9 @@ func TestFrameBufferLearnsFromLateRepairs(t *testing.T) {
 	fr := stream(100, 0, 5, 2)
 	b.push(fr[0][0], now)
 	b.push(fr[0][1], now)
+	if r := b.reaskAfter(); r != keyframeRetry {
+		t.Fatalf("keyframe re-ask after %v with no repairs seen, want %v", r, keyframeRetry)
+	}
 	const repair = 420 * time.Millisecond
 	// hole repairs frame i's lost second packet after repair, with frame i+1 complete behind it, and
 	// returns what the buffer put out just before the repair and with it.
@@ -215,6 +218,10 @@ func TestFrameBufferLearnsFromLateRepairs(t *testing.T) {
 	}
 	if w := b.nackWait(); w < repair || w > maxNACKWait {
 		t.Fatalf("NACK wait %v after a late repair of %v, want at least that, at most %v", w, repair, maxNACKWait)
+	}
+	// A keyframe asked for is not asked for again before an answer could come back.
+	if r := b.reaskAfter(); r < repair {
+		t.Fatalf("keyframe asked again after %v, sooner than the %v repairs take", r, repair)
 	}
 	// The second hole is waited for and filled.
 	if before, with := hole(3); len(before) != 0 || len(with) != 2 || with[0].afterLoss || with[1].afterLoss {

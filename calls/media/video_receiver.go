@@ -16,10 +16,8 @@ import (
 const (
 	// pollInterval is how often the receiver checks whether a hole's NACK wait is over.
 	pollInterval = 5 * time.Millisecond
-	// keyframeRetry: while waiting for a keyframe, ask again this often — or, when repairs have
-	// been taking longer (a round trip behind a standing queue), after 1.25 × the slowest recent
-	// repair: asking again before the first answer can arrive only sends another full keyframe into
-	// the same queue.
+	// keyframeRetry: while waiting for a keyframe, ask again this often, or later when repairs
+	// take longer (see frameBuffer.reaskAfter).
 	keyframeRetry = 300 * time.Millisecond
 )
 
@@ -122,7 +120,7 @@ func (r *VideoReceiver) decode(ctx context.Context) {
 	var lastAsk time.Time
 	ask := func() {
 		r.mu.Lock()
-		retry := max(keyframeRetry, r.buf.slowestRepair()*5/4)
+		retry := r.buf.reaskAfter()
 		if time.Since(lastAsk) < retry {
 			r.mu.Unlock()
 			return
