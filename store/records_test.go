@@ -304,7 +304,7 @@ func TestOrphanFilesSwept(t *testing.T) {
 func TestDeletedCiphertextLeavesNoTrace(t *testing.T) {
 	ctx := context.Background()
 	clk := newTestClock()
-	p, dir := newProfile(t, Options{Now: clk.Now})
+	p, dir := newProfile(t, Options{Now: clk.Now, manualExpiry: true}) // it counts what the purge removes
 	_, conv := newConversation(t, p, "@alice")
 	var filler []Message
 	for i := 0; i < 200; i++ {

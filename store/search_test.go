@@ -54,7 +54,7 @@ func searchBodies(t *testing.T, p *Profile, q SearchQuery) []string {
 func TestSearch(t *testing.T) {
 	ctx := context.Background()
 	clk := newTestClock()
-	p, _ := newProfile(t, Options{Now: clk.Now})
+	p, _ := newProfile(t, Options{Now: clk.Now, manualExpiry: true}) // it counts what the purge removes
 	_, c1 := newConversation(t, p, "@one")
 	_, c2 := newConversation(t, p, "@two")
 	base := clk.Now()
